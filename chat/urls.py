@@ -1,0 +1,27 @@
+"""Routes of the chat app. Names are the contract between views, templates and tests."""
+
+from django.urls import path
+
+from chat.views import accounts, connections, conversations, playground
+
+urlpatterns = [
+    # First run, sign in, team (chat/views/accounts.py)
+    path("setup/", accounts.setup, name="setup"),
+    path("login/", accounts.login_view, name="login"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("team/", accounts.team, name="team"),
+    # Connections to providers (chat/views/connections.py)
+    path("connections/", connections.connection_list, name="connections"),
+    path("connections/<int:pk>/edit/", connections.connection_edit, name="connection-edit"),
+    path("connections/<int:pk>/delete/", connections.connection_delete, name="connection-delete"),
+    path("connections/<int:pk>/test/", connections.connection_test, name="connection-test"),
+    # Conversation list in the sidebar (chat/views/conversations.py)
+    path("c/new/", conversations.conversation_new, name="conversation-new"),
+    path("c/<int:pk>/rename/", conversations.conversation_rename, name="conversation-rename"),
+    path("c/<int:pk>/delete/", conversations.conversation_delete, name="conversation-delete"),
+    # The playground screen (chat/views/playground.py)
+    path("", playground.home, name="home"),
+    path("c/<int:pk>/", playground.conversation, name="conversation"),
+    path("c/<int:pk>/settings/", playground.save_settings, name="conversation-settings"),
+    path("c/<int:pk>/models/", playground.model_options, name="model-options"),
+]

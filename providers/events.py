@@ -1,0 +1,75 @@
+"""Typed stream events. Every event that carries visible text has `.text`; joining the
+`.text` of a stream's events equals `invoke(...).text`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from providers.errors import ProviderError
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+    @property
+    def total_tokens(self) -> int | None:
+        if self.input_tokens is None and self.output_tokens is None:
+            return None
+        return (self.input_tokens or 0) + (self.output_tokens or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of the visible answer."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning, when the provider streams it (not part of `.text`)."""
+
+    reasoning: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallEvent:
+    """A complete tool call, its arguments assembled from the streamed fragments."""
+
+    tool_call: ToolCall
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEvent:
+    usage: Usage
+
+
+@dataclass(frozen=True, slots=True)
+class FinishEvent:
+    """The stream ended normally. `finish_reason` is normalised: stop, length, tool_calls,
+    content_filter, or the provider's own word when it has no equivalent."""
+
+    finish_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryEvent:
+    """A retryable error happened before any output; the request is sent again after `delay`
+    seconds. Lets a UI say "rate limited, retrying in 2 s" instead of going quiet."""
+
+    attempt: int
+    delay: float
+    error: ProviderError
+
+
+StreamEvent = TextDelta | ReasoningDelta | ToolCallEvent | UsageEvent | FinishEvent | RetryEvent

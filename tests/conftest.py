@@ -1,0 +1,75 @@
+"""Test-wide guard: nothing in the test run may reach beyond 127.0.0.1 (design §5)."""
+
+import ipaddress
+import socket
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+LOCAL_NAMES = {"localhost", "localhost.localdomain", "testserver"}
+
+
+class NetworkAccessDenied(RuntimeError):
+    """Raised when a test tries to reach a host that is not this machine's loopback."""
+
+
+def _is_loopback(host: object) -> bool:
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths and the like never leave the machine
+    if host in LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _check(address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if not _is_loopback(host):
+        raise NetworkAccessDenied(
+            f"Tests may only reach 127.0.0.1; this test tried {host!r}. Point it at the fake "
+            "provider server (tests/fakes) instead."
+        )
+
+
+def _guarded_connect(self, address):  # type: ignore[no-untyped-def]
+    _check(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):  # type: ignore[no-untyped-def]
+    _check(address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    if host is not None:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        _check((name,))
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+socket.getaddrinfo = _guarded_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's real keys in the environment must never be used by a test."""
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_API_KEY",
+        "GOOGLE_API_KEY",
+        "GEMINI_API_KEY",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_ENDPOINT",
+        "GROQ_API_KEY",
+        "HF_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
