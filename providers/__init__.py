@@ -1,0 +1,68 @@
+"""Playground's provider layer: LangChain's chat-model concept over plain httpx.
+
+Pure Python; never imports Django (a test proves it).
+"""
+
+from providers.chat_model import BaseChatModel, ModelConfig
+from providers.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    MalformedResponseError,
+    ProviderError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    RateLimitError,
+    UnsupportedFeatureError,
+)
+from providers.events import (
+    FinishEvent,
+    ReasoningDelta,
+    RetryEvent,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallEvent,
+    Usage,
+    UsageEvent,
+)
+from providers.messages import Audio, Image, Message, assistant, system, tool_result, user
+from providers.rate_limiter import InMemoryRateLimiter
+from providers.registry import PROVIDERS, alist_models, init_chat_model, list_models
+from providers.response import Response
+
+__all__ = [
+    "PROVIDERS",
+    "Audio",
+    "AuthenticationError",
+    "BadRequestError",
+    "BaseChatModel",
+    "ConfigurationError",
+    "FinishEvent",
+    "Image",
+    "InMemoryRateLimiter",
+    "MalformedResponseError",
+    "Message",
+    "ModelConfig",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "ProviderUnavailableError",
+    "RateLimitError",
+    "ReasoningDelta",
+    "Response",
+    "RetryEvent",
+    "StreamEvent",
+    "TextDelta",
+    "ToolCall",
+    "ToolCallEvent",
+    "UnsupportedFeatureError",
+    "Usage",
+    "UsageEvent",
+    "alist_models",
+    "assistant",
+    "init_chat_model",
+    "list_models",
+    "system",
+    "tool_result",
+    "user",
+]

@@ -1,0 +1,232 @@
+"""The chat-model base: retries, rate limiting, invoke/stream/batch — one code path.
+
+A protocol implements one method, `_astream_once(messages)`, which streams the events of a
+single HTTP attempt. Everything else (retries with backoff, the rate limiter, collecting a
+`Response`, the sync wrappers, batches) lives here once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+import httpx
+
+from providers.errors import ProviderError
+from providers.events import (
+    FinishEvent,
+    ReasoningDelta,
+    RetryEvent,
+    StreamEvent,
+    TextDelta,
+    ToolCallEvent,
+    UsageEvent,
+)
+from providers.messages import Message, MessagesInput, as_messages
+from providers.rate_limiter import InMemoryRateLimiter
+from providers.response import Response
+from providers.retry import MAX_HINTED_DELAY, Backoff
+
+T = TypeVar("T")
+OUTPUT_EVENTS = (TextDelta, ReasoningDelta, ToolCallEvent)
+DEFAULT_BACKOFF = Backoff()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """Every standard parameter. `None` means "not sent: the provider's default"."""
+
+    provider: str
+    model: str
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    timeout: float = 60.0
+    max_retries: int = 2
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str = ""
+    rate_limiter: InMemoryRateLimiter | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class BaseChatModel:
+    def __init__(
+        self,
+        config: ModelConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:
+        self.config = config
+        self._transport = transport
+        self._sleep = sleep
+        self._backoff = backoff
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(provider={self.config.provider!r}, model={self.config.model!r})"
+        )
+
+    @property
+    def model(self) -> str:
+        return self.config.model
+
+    @property
+    def provider(self) -> str:
+        return self.config.provider
+
+    def with_params(self, **changes: Any) -> BaseChatModel:
+        """A new model with some parameters changed; this one is left as it is."""
+        return type(self)(
+            replace(self.config, **changes),
+            transport=self._transport,
+            sleep=self._sleep,
+            backoff=self._backoff,
+        )
+
+    # -- the one method a protocol implements ------------------------------------------------
+
+    def _astream_once(self, messages: list[Message]) -> AsyncIterator[StreamEvent]:
+        raise NotImplementedError
+
+    # -- streaming ---------------------------------------------------------------------------
+
+    async def astream(self, messages: MessagesInput) -> AsyncIterator[StreamEvent]:
+        """Stream events. Retryable errors before any output are retried with backoff; once
+        output has begun an error is raised, never retried silently. Cancelling the consumer
+        closes the upstream HTTP response at once."""
+        conversation = as_messages(messages)
+        attempt = 0
+        while True:
+            if self.config.rate_limiter is not None:
+                await self.config.rate_limiter.aacquire()
+            produced_output = False
+            try:
+                async with contextlib.aclosing(self._astream_once(conversation)) as events:
+                    async for event in events:
+                        if isinstance(event, OUTPUT_EVENTS):
+                            produced_output = True
+                        yield event
+                return
+            except ProviderError as error:
+                if (
+                    produced_output
+                    or not error.retryable
+                    or attempt >= self.config.max_retries
+                    or (error.retry_after or 0) > MAX_HINTED_DELAY
+                ):
+                    raise
+                attempt += 1
+                delay = self._backoff.delay(attempt, error.retry_after)
+                yield RetryEvent(attempt=attempt, delay=delay, error=error)
+                await self._sleep(delay)
+
+    def stream(self, messages: MessagesInput) -> Iterator[StreamEvent]:
+        """The sync face of `astream`, driven by an event loop in a worker thread."""
+        items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=256)
+        abandoned = threading.Event()
+
+        async def pump() -> None:
+            try:
+                async for event in self.astream(messages):
+                    if abandoned.is_set():
+                        return
+                    items.put(("event", event))
+            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                items.put(("error", error))
+            finally:
+                items.put(("end", None))
+
+        worker = threading.Thread(target=asyncio.run, args=(pump(),), daemon=True)
+        worker.start()
+        try:
+            while True:
+                kind, value = items.get()
+                if kind == "event":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            abandoned.set()
+            while worker.is_alive():  # unblock a pump waiting on a full queue
+                with contextlib.suppress(queue.Empty):
+                    items.get(timeout=0.05)
+
+    # -- collecting --------------------------------------------------------------------------
+
+    async def ainvoke(self, messages: MessagesInput) -> Response:
+        response = Response()
+        text: list[str] = []
+        reasoning: list[str] = []
+        async for event in self.astream(messages):
+            if isinstance(event, TextDelta):
+                text.append(event.text)
+            elif isinstance(event, ReasoningDelta):
+                reasoning.append(event.reasoning)
+            elif isinstance(event, ToolCallEvent):
+                response.tool_calls.append(event.tool_call)
+            elif isinstance(event, UsageEvent):
+                response.usage = event.usage
+            elif isinstance(event, FinishEvent):
+                response.finish_reason = event.finish_reason
+            elif isinstance(event, RetryEvent):
+                response.retries += 1
+        response.text = "".join(text)
+        response.reasoning = "".join(reasoning)
+        return response
+
+    def invoke(self, messages: MessagesInput) -> Response:
+        return run_sync(self.ainvoke(messages))
+
+    async def abatch(
+        self, inputs: Sequence[MessagesInput], *, max_concurrency: int | None = None
+    ) -> list[Response | ProviderError]:
+        """Answers in the order of `inputs`; a failed item holds its error instead."""
+        limit = asyncio.Semaphore(max_concurrency or len(inputs) or 1)
+
+        async def one(item: MessagesInput) -> Response | ProviderError:
+            async with limit:
+                try:
+                    return await self.ainvoke(item)
+                except ProviderError as error:
+                    return error
+
+        return list(await asyncio.gather(*(one(item) for item in inputs)))
+
+    def batch(
+        self, inputs: Sequence[MessagesInput], *, max_concurrency: int | None = None
+    ) -> list[Response | ProviderError]:
+        return run_sync(self.abatch(inputs, max_concurrency=max_concurrency))
+
+
+def run_sync(coroutine: Awaitable[T]) -> T:
+    """Run a coroutine to completion from sync code, even inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)  # type: ignore[arg-type]
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(coroutine))  # type: ignore[arg-type]
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]

@@ -1,0 +1,302 @@
+"""OpenAI Chat Completions over SSE: `openai` and any `openai_compatible` server.
+
+Request building, the streaming parser and one HTTP attempt. Retries, rate limiting and
+collecting live in `chat_model.BaseChatModel`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from providers.chat_model import BaseChatModel
+from providers.errors import BadRequestError, MalformedResponseError, ProviderError
+from providers.events import (
+    FinishEvent,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallEvent,
+    Usage,
+    UsageEvent,
+)
+from providers.http_errors import (
+    error_from_response,
+    error_from_stream_payload,
+    error_from_transport,
+)
+from providers.messages import Audio, Image, Message
+from providers.sse import SSEParser
+
+FINISH_REASONS = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+    "eos": "stop",  # some local servers
+}
+# Base URLs whose server refused `stream_options`: they are asked without it from then on.
+_REJECTS_STREAM_OPTIONS: set[str] = set()
+
+
+def encode_message(message: Message) -> dict[str, Any]:
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.text}
+    if message.role == "assistant":
+        encoded: dict[str, Any] = {"role": "assistant", "content": message.text or None}
+        if message.tool_calls:
+            encoded["tool_calls"] = [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+                }
+                for call in message.tool_calls
+            ]
+        return encoded
+    if not message.attachments:
+        return {"role": message.role, "content": message.text}
+    parts: list[dict[str, Any]] = []
+    if message.text:
+        parts.append({"type": "text", "text": message.text})
+    for attachment in message.attachments:
+        data = base64.b64encode(attachment.data).decode("ascii")
+        if isinstance(attachment, Image):
+            image_url: dict[str, Any] = {"url": f"data:{attachment.media_type};base64,{data}"}
+            if attachment.detail:
+                image_url["detail"] = attachment.detail
+            parts.append({"type": "image_url", "image_url": image_url})
+        elif isinstance(attachment, Audio):
+            audio_format = attachment.media_type.rsplit("/", 1)[-1].replace("mpeg", "mp3")
+            parts.append(
+                {"type": "input_audio", "input_audio": {"data": data, "format": audio_format}}
+            )
+    return {"role": message.role, "content": parts}
+
+
+class OpenAIStreamState:
+    """Turns Chat Completions chunks into events; knows whether `[DONE]` has arrived."""
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self.done = False
+        self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self._calls: dict[str, dict[str, Any]] = {}
+        self._call_by_index: dict[int, str] = {}
+        self._current_call: str | None = None
+        self.chunks_seen = 0
+
+    def handle(self, data: str) -> list[StreamEvent]:
+        if data.strip() == "[DONE]":
+            self.done = True
+            return self._finish()
+        try:
+            chunk = json.loads(data)
+        except ValueError as error:
+            raise MalformedResponseError(
+                f"The server sent a stream chunk that is not JSON: {data[:120]!r}.",
+                provider=self.provider,
+            ) from error
+        if not isinstance(chunk, dict):
+            raise MalformedResponseError(
+                f"The server sent an unexpected stream chunk: {data[:120]!r}.",
+                provider=self.provider,
+            )
+        if chunk.get("error"):
+            raise error_from_stream_payload(chunk, provider=self.provider)
+        self.chunks_seen += 1
+        usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage")
+        if isinstance(usage, dict):
+            self.usage = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+        events: list[StreamEvent] = []
+        for choice in chunk.get("choices") or ():  # the usage chunk has `choices: []`
+            if choice.get("index", 0) != 0:
+                continue  # n > 1 is not requested; ignore stray choices
+            events.extend(self._delta(choice.get("delta") or choice.get("message") or {}))
+            reason = choice.get("finish_reason")
+            if reason:
+                self.finish_reason = FINISH_REASONS.get(reason, reason)
+        return events
+
+    def _delta(self, delta: dict[str, Any]) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            events.append(ReasoningDelta(reasoning))
+        content = delta.get("content")
+        if isinstance(content, str) and content:
+            events.append(TextDelta(content))
+        refusal = delta.get("refusal")
+        if isinstance(refusal, str) and refusal:
+            events.append(TextDelta(refusal))
+            self.finish_reason = "content_filter"
+        for fragment in delta.get("tool_calls") or ():
+            self._tool_fragment(fragment)
+        return events
+
+    def _tool_fragment(self, fragment: dict[str, Any]) -> None:
+        """Route by id when present, else by index, else to the current call (pitfall 1)."""
+        function = fragment.get("function") or {}
+        call_id = fragment.get("id")
+        index = fragment.get("index")
+        if call_id and call_id not in self._calls:
+            self._calls[call_id] = {"id": call_id, "name": "", "arguments": ""}
+        elif not call_id:
+            call_id = self._call_by_index.get(index) if index is not None else None
+            call_id = call_id or self._current_call
+            if call_id is None:
+                call_id = f"call_{len(self._calls)}"
+                self._calls[call_id] = {"id": call_id, "name": "", "arguments": ""}
+        if index is not None:
+            self._call_by_index[index] = call_id
+        self._current_call = call_id
+        call = self._calls[call_id]
+        if function.get("name"):
+            call["name"] = function["name"]
+        arguments = function.get("arguments")
+        if isinstance(arguments, dict):  # some servers send an object, not a string
+            call["arguments"] = json.dumps(arguments)
+        elif isinstance(arguments, str):
+            call["arguments"] += arguments
+
+    def _finish(self) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        for call in self._calls.values():
+            try:
+                arguments = json.loads(call["arguments"] or "{}")
+            except ValueError as error:
+                raise MalformedResponseError(
+                    f"The model called {call['name']} with arguments that are not valid JSON: "
+                    f"{call['arguments'][:200]!r}.",
+                    provider=self.provider,
+                ) from error
+            if not isinstance(arguments, dict):
+                arguments = {"value": arguments}
+            events.append(ToolCallEvent(ToolCall(call["id"], call["name"], arguments)))
+        if self.usage is not None:
+            events.append(UsageEvent(self.usage))
+        events.append(FinishEvent(self.finish_reason))
+        return events
+
+
+class OpenAIChatModel(BaseChatModel):
+    @property
+    def endpoint(self) -> str:
+        return self.config.base_url.rstrip("/") + "/chat/completions"
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
+        if self.config.api_key:
+            headers["Authorization"] = f"Bearer {self.config.api_key}"
+        return headers
+
+    def build_body(self, messages: list[Message], *, include_usage: bool = True) -> dict[str, Any]:
+        config = self.config
+        body: dict[str, Any] = {
+            "model": config.model,
+            "messages": [encode_message(message) for message in messages],
+            "stream": True,
+        }
+        if include_usage:
+            body["stream_options"] = {"include_usage": True}
+        if config.temperature is not None:
+            body["temperature"] = config.temperature
+        if config.top_p is not None:
+            body["top_p"] = config.top_p
+        if config.max_tokens is not None:
+            # OpenAI's reasoning models refuse the legacy name; local servers know only it.
+            field = "max_completion_tokens" if config.provider == "openai" else "max_tokens"
+            body[field] = config.max_tokens
+        if config.stop:
+            body["stop"] = list(config.stop)
+        if config.seed is not None:
+            body["seed"] = config.seed
+        body.update(config.extra)
+        return body
+
+    def timeout(self) -> httpx.Timeout:
+        seconds = self.config.timeout
+        return httpx.Timeout(seconds, connect=min(seconds, 10.0))
+
+    async def _astream_once(self, messages: list[Message]) -> AsyncIterator[StreamEvent]:
+        base = self.config.base_url
+        include_usage = base not in _REJECTS_STREAM_OPTIONS
+        try:
+            async for event in self._request(messages, include_usage=include_usage):
+                yield event
+        except BadRequestError as error:
+            if not (include_usage and _mentions_stream_options(error)):
+                raise
+            _REJECTS_STREAM_OPTIONS.add(base)
+            async for event in self._request(messages, include_usage=False):
+                yield event
+
+    async def _request(
+        self, messages: list[Message], *, include_usage: bool
+    ) -> AsyncIterator[StreamEvent]:
+        body = json.dumps(self.build_body(messages, include_usage=include_usage)).encode()
+        provider = self.config.provider
+        async with httpx.AsyncClient(transport=self._transport, timeout=self.timeout()) as client:
+            try:
+                async with client.stream(
+                    "POST", self.endpoint, content=body, headers=self.headers()
+                ) as response:
+                    if response.status_code >= 400:
+                        text = (await response.aread()).decode("utf-8", errors="replace")
+                        raise error_from_response(
+                            response, text, provider=provider, secrets=(self.config.api_key,)
+                        )
+                    content_type = response.headers.get("content-type", "")
+                    if "application/json" in content_type:
+                        # A server that ignored `stream: true` answered in one piece.
+                        text = (await response.aread()).decode("utf-8", errors="replace")
+                        for event in _events_from_whole_response(text, provider):
+                            yield event
+                        return
+                    async for event in _events_from_sse(response, provider):
+                        yield event
+            except httpx.HTTPError as error:
+                raise error_from_transport(error, provider=provider, url=self.endpoint) from None
+
+
+async def _events_from_sse(response: httpx.Response, provider: str) -> AsyncIterator[StreamEvent]:
+    parser = SSEParser()
+    state = OpenAIStreamState(provider)
+    async for chunk in response.aiter_bytes():
+        for sse in parser.feed(chunk):
+            for event in state.handle(sse.data):
+                yield event
+            if state.done:
+                return
+    for sse in parser.close():
+        for event in state.handle(sse.data):
+            yield event
+        if state.done:
+            return
+    raise MalformedResponseError(
+        "The stream ended before the server said it was finished (no [DONE]); the answer may "
+        "be cut short. Try again; if it keeps happening the server or a proxy is dropping "
+        "the connection.",
+        provider=provider,
+    )
+
+
+def _events_from_whole_response(text: str, provider: str) -> list[StreamEvent]:
+    state = OpenAIStreamState(provider)
+    events = state.handle(text)
+    return events + state.handle("[DONE]")
+
+
+def _mentions_stream_options(error: ProviderError) -> bool:
+    text = f"{error.message} {error.body or ''}".lower()
+    return "stream_options" in text or "include_usage" in text
+
+
+__all__ = ["OpenAIChatModel", "OpenAIStreamState", "encode_message"]

@@ -1,0 +1,220 @@
+"""`init_chat_model` and `list_models`: provider ids, credentials from the environment, and
+parameter validation before any request is sent."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from providers.chat_model import BaseChatModel, ModelConfig, run_sync
+from providers.errors import ConfigurationError, MalformedResponseError
+from providers.http_errors import error_from_response, error_from_transport
+from providers.openai_chat import OpenAIChatModel
+from providers.rate_limiter import InMemoryRateLimiter
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    id: str
+    label: str
+    model_class: type[BaseChatModel]
+    default_base_url: str = ""
+    base_url_env: str = ""
+    api_key_env: str = ""
+    api_key_required: bool = True
+    max_stop_sequences: int = 4
+
+
+PROVIDERS: dict[str, ProviderSpec] = {
+    "openai": ProviderSpec(
+        "openai",
+        "OpenAI",
+        OpenAIChatModel,
+        default_base_url="https://api.openai.com/v1",
+        base_url_env="OPENAI_BASE_URL",
+        api_key_env="OPENAI_API_KEY",
+    ),
+    "openai_compatible": ProviderSpec(
+        "openai_compatible",
+        "OpenAI-compatible server",
+        OpenAIChatModel,
+        base_url_env="OPENAI_BASE_URL",
+        api_key_required=False,
+    ),
+}
+# Known to LangChain's init_chat_model and planned here, but not speaking yet.
+PLANNED_PROVIDERS = (
+    "azure_openai",
+    "anthropic",
+    "google_genai",
+    "google_vertexai",
+    "ollama",
+    "bedrock",
+    "huggingface",
+    "groq",
+)
+
+
+def provider_spec(provider: str) -> ProviderSpec:
+    if provider in PROVIDERS:
+        return PROVIDERS[provider]
+    if provider in PLANNED_PROVIDERS:
+        raise ConfigurationError(
+            f"The {provider!r} provider is not available yet; use 'openai' or "
+            "'openai_compatible' (any OpenAI-compatible server)."
+        )
+    raise ConfigurationError(
+        f"Unknown provider {provider!r}. Known providers: {', '.join(sorted(PROVIDERS))}."
+    )
+
+
+def _split_model(model: str | None, model_provider: str | None) -> tuple[str, str]:
+    if not model:
+        raise ConfigurationError("Name a model, e.g. init_chat_model('openai:gpt-4.1-mini').")
+    if model_provider is None:
+        provider, separator, name = model.partition(":")
+        if not separator or not name:
+            raise ConfigurationError(
+                f"Say which provider serves {model!r}: 'openai:{model}' or model_provider=..."
+            )
+        return provider, name
+    return model_provider, model
+
+
+def _number(name: str, value: Any, low: float, high: float) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigurationError(f"{name} must be a number, not {value!r}.")
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low:g} and {high:g}; got {value!r}.")
+    return float(value)
+
+
+def _integer(name: str, value: Any, low: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}.")
+    if value < low:
+        raise ConfigurationError(f"{name} must be at least {low}; got {value}.")
+    return value
+
+
+def _base_url(spec: ProviderSpec, base_url: str | None) -> str:
+    url = base_url or (os.environ.get(spec.base_url_env) if spec.base_url_env else None)
+    url = url or spec.default_base_url
+    if not url:
+        raise ConfigurationError(
+            f"The {spec.id!r} provider needs base_url (e.g. http://127.0.0.1:8080/v1), "
+            f"or set {spec.base_url_env}."
+        )
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigurationError(f"base_url must be an http(s) URL; got {url!r}.")
+    return url.rstrip("/")
+
+
+def _api_key(spec: ProviderSpec, api_key: str | None) -> str | None:
+    key = api_key or (os.environ.get(spec.api_key_env) if spec.api_key_env else None)
+    if not key and spec.api_key_required:
+        raise ConfigurationError(
+            f"The {spec.id!r} provider needs an API key: pass api_key=... or set "
+            f"{spec.api_key_env}."
+        )
+    return key or None
+
+
+def init_chat_model(
+    model: str | None = None,
+    *,
+    model_provider: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    top_p: float | None = None,
+    stop: str | list[str] | tuple[str, ...] | None = None,
+    seed: int | None = None,
+    timeout: float | None = 60.0,
+    max_retries: int = 2,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    rate_limiter: InMemoryRateLimiter | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Callable[[float], Any] | None = None,
+    **extra: Any,
+) -> BaseChatModel:
+    """Build a chat model, refusing any parameter it cannot honour before a request is sent.
+
+    `extra` holds provider-specific body fields passed through as they are (e.g.
+    `frequency_penalty` for OpenAI); they are sent only because the caller asked for them.
+    """
+    provider, name = _split_model(model, model_provider)
+    spec = provider_spec(provider)
+    stops = (stop,) if isinstance(stop, str) else tuple(stop or ())
+    if len(stops) > spec.max_stop_sequences:
+        raise ConfigurationError(
+            f"{spec.label} takes at most {spec.max_stop_sequences} stop sequences; "
+            f"got {len(stops)}."
+        )
+    if any(not isinstance(item, str) or item == "" for item in stops):
+        raise ConfigurationError("Stop sequences must be non-empty strings.")
+    if rate_limiter is not None and not isinstance(rate_limiter, InMemoryRateLimiter):
+        raise ConfigurationError("rate_limiter must be a providers.InMemoryRateLimiter.")
+    config = ModelConfig(
+        provider=provider,
+        model=name,
+        temperature=_number("temperature", temperature, 0, 2),
+        max_tokens=_integer("max_tokens", max_tokens, 1),
+        top_p=_number("top_p", top_p, 0, 1),
+        stop=stops,
+        seed=_integer("seed", seed, -(2**63)),
+        timeout=_number("timeout", 60.0 if timeout is None else timeout, 0.001, 3600) or 60.0,
+        max_retries=_integer("max_retries", max_retries, 0) or 0,
+        api_key=_api_key(spec, api_key),
+        base_url=_base_url(spec, base_url),
+        rate_limiter=rate_limiter,
+        extra=dict(extra),
+    )
+    options: dict[str, Any] = {"transport": transport}
+    if sleep is not None:
+        options["sleep"] = sleep
+    return spec.model_class(config, **options)
+
+
+async def alist_models(
+    provider: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    timeout: float = 10.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[str]:
+    """The model ids a provider's `GET /models` lists, sorted."""
+    spec = provider_spec(provider)
+    url = _base_url(spec, base_url) + "/models"
+    key = _api_key(spec, api_key)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
+        try:
+            response = await client.get(url, headers=headers)
+        except httpx.HTTPError as error:
+            raise error_from_transport(error, provider=provider, url=url) from None
+    if response.status_code >= 400:
+        raise error_from_response(response, response.text, provider=provider, secrets=(key,))
+    try:
+        entries = response.json().get("data")
+        ids = {str(entry["id"]) for entry in entries}
+    except (ValueError, AttributeError, KeyError, TypeError) as error:
+        raise MalformedResponseError(
+            f"{url} did not answer with a model list.", provider=provider
+        ) from error
+    return sorted(ids)
+
+
+def list_models(provider: str, **kwargs: Any) -> list[str]:
+    return run_sync(alist_models(provider, **kwargs))
