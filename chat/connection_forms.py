@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django import forms
+
+from chat.crypto import encrypt_secret
+from chat.llm import PROVIDER_CHOICES
+from chat.models import Connection
+
+
+class ConnectionForm(forms.ModelForm):
+    """Add or edit a connection. The API key field is write-only: never rendered with a value;
+    left blank on edit it keeps the stored key."""
+
+    kind = forms.ChoiceField(label="Provider", choices=PROVIDER_CHOICES)
+    name = forms.CharField(label="Name", max_length=100)
+    base_url = forms.URLField(
+        label="Base URL",
+        required=False,
+        assume_scheme="https",
+        help_text="e.g. http://127.0.0.1:8080/v1 for llama.cpp; empty means api.openai.com.",
+    )
+    api_key = forms.CharField(
+        label="API key",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+    )
+    remove_key = forms.BooleanField(label="Remove the stored key", required=False)
+
+    class Meta:
+        model = Connection
+        fields = ["kind", "name", "base_url"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Connection.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("A connection with this name exists; choose another.")
+        return name
+
+    def clean_base_url(self) -> str:
+        url = self.cleaned_data["base_url"].strip().rstrip("/")
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Use an http:// or https:// URL.")
+        return url
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == "openai_compatible" and not data.get("base_url"):
+            self.add_error("base_url", "An OpenAI-compatible server needs its base URL.")
+        has_key = bool(data.get("api_key")) or (
+            bool(self.instance.api_key_encrypted) and not data.get("remove_key")
+        )
+        if data.get("kind") == "openai" and not has_key:
+            self.add_error("api_key", "OpenAI needs an API key.")
+        return data
+
+    def save(self, commit: bool = True) -> Connection:
+        connection = super().save(commit=False)
+        key = self.cleaned_data.get("api_key")
+        if key:
+            connection.api_key_encrypted = encrypt_secret(key)
+            connection.api_key_last4 = key[-4:]
+        elif self.cleaned_data.get("remove_key"):
+            connection.api_key_encrypted = b""
+            connection.api_key_last4 = ""
+        if commit:
+            connection.save()
+        return connection

@@ -1,0 +1,211 @@
+"""The conversation socket: relays a conversation's runs to one browser tab, and takes that
+tab's "send" and "stop". Thin by design: runs live in chat.runs, data in chat.run_store.
+
+On every (re)connect the socket joins the conversation group first, then sends the message
+list as the database has it, then asks each streaming run for its text so far. Live deltas
+that arrive meanwhile are held until that answer, then only what lies beyond it is sent: no
+gap, no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import ValidationError
+
+from chat import run_frames, run_store, runs, user_errors
+from chat.models import Connection, Conversation, Run
+from chat.run_settings import parse_run_settings, require_runnable
+
+logger = logging.getLogger(__name__)
+
+CATCHUP_TIMEOUT_SECONDS = 5.0
+MAX_MESSAGE_CHARS = 200_000
+
+
+def _snapshot(conversation_id: int) -> tuple[str, set[int], list[tuple[str, int]]]:
+    messages = run_store.messages_for_page(conversation_id)
+    streaming = [
+        (str(message.run.pk), message.pk)
+        for message in messages
+        if message.status == "streaming" and hasattr(message, "run")
+    ]
+    return run_frames.snapshot(messages), {m.pk for m in messages}, streaming
+
+
+def _start_turn(conversation_id: int, owner_id: int, text: str, settings: Any):
+    conversation = Conversation.objects.get(pk=conversation_id, owner_id=owner_id)
+    if not Connection.objects.filter(pk=settings.connection_id).exists():
+        raise ValidationError({"connection": "That connection no longer exists; choose another."})
+    turn = run_store.start_turn(conversation, text, settings)
+    html = "".join(
+        run_frames.render_message(message)
+        for message in [turn.user_message, *(run.message for run in turn.runs)]
+    )
+    return turn, html
+
+
+class ConversationConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.conversation_id = int(self.scope["url_route"]["kwargs"]["pk"])
+        self.sent: dict[str, int] = {}  # characters of each run this tab has
+        self.waiting: dict[str, list[dict[str, Any]]] = {}  # deltas held until catch-up
+        self.known_messages: set[int] = set()
+        self.group = runs.conversation_group(self.conversation_id)
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        owned = await database_sync_to_async(
+            Conversation.objects.filter(pk=self.conversation_id, owner=user).exists
+        )()
+        if not owned:
+            await self.close(code=4403)
+            return
+        self.user_id = user.pk
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        html, self.known_messages, streaming = await database_sync_to_async(_snapshot)(
+            self.conversation_id
+        )
+        await self.send(text_data=html)
+        for run_id, _message_id in streaming:
+            self.waiting[run_id] = []
+            await runs.request_catchup(run_id, self.channel_name)
+        if streaming:
+            await self.send(text_data=run_frames.busy(True))
+            asyncio.get_running_loop().call_later(
+                CATCHUP_TIMEOUT_SECONDS,
+                lambda ids=[r for r, _ in streaming]: asyncio.ensure_future(self.give_up(ids)),
+            )
+        else:
+            await self.send(text_data=run_frames.busy(False))
+
+    async def disconnect(self, code: int) -> None:
+        # The runs go on: they belong to the process, not to this socket.
+        if hasattr(self, "user_id"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # -- from the browser --------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        try:
+            data = json.loads(text_data or "{}")
+        except ValueError:
+            return
+        if not isinstance(data, dict):
+            return
+        action = data.get("action")
+        if action == "send":
+            await self.handle_send(data)
+        elif action == "stop":
+            await self.handle_stop(str(data.get("run_id") or ""))
+
+    async def handle_send(self, data: dict[str, Any]) -> None:
+        text = str(data.get("message") or "").strip()
+        try:
+            if not text:
+                raise ValidationError({"message": "Type a message first."})
+            if len(text) > MAX_MESSAGE_CHARS:
+                raise ValidationError({"message": "The message is too long."})
+            settings = parse_run_settings(data)
+            require_runnable(settings)
+            turn, html = await database_sync_to_async(_start_turn)(
+                self.conversation_id, self.user_id, text, settings
+            )
+        except ValidationError as error:
+            await self.send(text_data=run_frames.composer_errors(error.message_dict))
+            return
+        await self.send(
+            text_data=run_frames.composer_errors(None)
+            + run_frames.composer_ack(str(data.get("nonce") or ""))
+        )
+        run_ids = [str(run.pk) for run in turn.runs]
+        message_ids = [turn.user_message.pk, *(run.message_id for run in turn.runs)]
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": "turn.started", "html": html, "message_ids": message_ids, "run_ids": run_ids},
+        )
+        for run in turn.runs:
+            runs.start_run(run)
+
+    async def handle_stop(self, run_id: str) -> None:
+        active = await database_sync_to_async(run_store.streaming_runs)(self.conversation_id)
+        for run in active:
+            if not run_id or str(run.pk) == run_id:
+                await runs.request_stop(str(run.pk))
+
+    # -- from the channel layer --------------------------------------------------------------
+
+    async def turn_started(self, event: dict[str, Any]) -> None:
+        new = [pk for pk in event["message_ids"] if pk not in self.known_messages]
+        for run_id in event["run_ids"]:
+            self.sent.setdefault(run_id, 0)
+        if new:
+            self.known_messages.update(new)
+            await self.send(text_data=run_frames.append(event["html"]) + run_frames.busy(True))
+
+    async def run_delta(self, event: dict[str, Any]) -> None:
+        run_id = event["run_id"]
+        if run_id in self.waiting:
+            self.waiting[run_id].append(event)
+        else:
+            await self.deliver(event)
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        run_id, start, text = event["run_id"], event["start"], event["text"]
+        have = self.sent.get(run_id, 0)
+        if start + len(text) <= have:
+            return
+        if start > have:
+            # A gap (should not happen): ask for the whole text again rather than show holes.
+            self.waiting[run_id] = [event]
+            await runs.request_catchup(run_id, self.channel_name)
+            return
+        self.sent[run_id] = start + len(text)
+        await self.send(text_data=run_frames.delta(event["message_id"], text[have - start :]))
+
+    async def run_catchup_reply(self, event: dict[str, Any]) -> None:
+        run_id = event["run_id"]
+        held = self.waiting.pop(run_id, None)
+        if held is None:
+            return
+        self.sent[run_id] = len(event["text"])
+        await self.send(text_data=run_frames.replace_body(event["message_id"], event["text"]))
+        for delta in held:
+            await self.deliver(delta)
+
+    async def run_status(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=run_frames.status_line(event["message_id"], event["text"]))
+
+    async def run_finished(self, event: dict[str, Any]) -> None:
+        self.waiting.pop(event["run_id"], None)
+        self.sent.pop(event["run_id"], None)
+        busy = bool(self.sent or self.waiting)
+        await self.send(text_data=event["html"] + run_frames.busy(busy))
+
+    async def give_up(self, run_ids: list[str]) -> None:
+        """Runs that never answered a catch-up belong to a process that is gone."""
+        for run_id in run_ids:
+            if run_id not in self.waiting:
+                continue
+            interrupted = await database_sync_to_async(run_store.mark_interrupted)(
+                run_id, user_errors.INTERRUPTED, older_than_seconds=CATCHUP_TIMEOUT_SECONDS
+            )
+            if interrupted:
+                html = await database_sync_to_async(runs.render_final)(
+                    await database_sync_to_async(_message_id_of)(run_id)
+                )
+                await self.channel_layer.group_send(
+                    self.group,
+                    {"type": "run.finished", "run_id": run_id, "message_id": 0, "html": html},
+                )
+
+
+def _message_id_of(run_id: str) -> int:
+    return Run.objects.values_list("message_id", flat=True).get(pk=run_id)

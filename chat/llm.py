@@ -1,0 +1,108 @@
+"""The one module of the chat app that talks to `providers/` (design §1).
+
+Connections become chat models here; the rest of the app imports errors, events and message
+builders from this module, never from `providers` directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from asgiref.sync import sync_to_async
+
+from chat.crypto import decrypt_secret
+from chat.env_connections import env_api_key, sync_env_connections
+from chat.models import Connection
+from providers import (
+    PROVIDERS,
+    AuthenticationError,
+    BadRequestError,
+    BaseChatModel,
+    ConfigurationError,
+    FinishEvent,
+    MalformedResponseError,
+    ProviderError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    RateLimitError,
+    ReasoningDelta,
+    RetryEvent,
+    TextDelta,
+    ToolCallEvent,
+    UsageEvent,
+    alist_models,
+    assistant,
+    init_chat_model,
+    system,
+    user,
+)
+
+# Test seam: an httpx transport every model built here uses (tests point it at fakes).
+TRANSPORT: httpx.AsyncBaseTransport | None = None
+
+PROVIDER_CHOICES = [(spec.id, spec.label) for spec in PROVIDERS.values()]
+
+
+def provider_label(kind: str) -> str:
+    spec = PROVIDERS.get(kind)
+    return spec.label if spec else kind
+
+
+def available_connections() -> list[Connection]:
+    sync_env_connections()
+    return list(Connection.objects.all())
+
+
+def api_key_for(connection: Connection) -> str | None:
+    if connection.source == Connection.Source.ENV:
+        return env_api_key(connection)
+    if connection.api_key_encrypted:
+        return decrypt_secret(connection.api_key_encrypted)
+    return None
+
+
+def chat_model_for(connection: Connection, model: str, params: dict[str, Any]) -> BaseChatModel:
+    return init_chat_model(
+        model=model,
+        model_provider=connection.kind,
+        base_url=connection.base_url or None,
+        api_key=api_key_for(connection),
+        transport=TRANSPORT,
+        **params,
+    )
+
+
+async def list_models(connection: Connection) -> list[str]:
+    api_key = await sync_to_async(api_key_for)(connection)
+    return await alist_models(
+        connection.kind,
+        api_key=api_key,
+        base_url=connection.base_url or None,
+        transport=TRANSPORT,
+    )
+
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "FinishEvent",
+    "MalformedResponseError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "ProviderUnavailableError",
+    "RateLimitError",
+    "ReasoningDelta",
+    "RetryEvent",
+    "TextDelta",
+    "ToolCallEvent",
+    "UsageEvent",
+    "assistant",
+    "available_connections",
+    "chat_model_for",
+    "list_models",
+    "provider_label",
+    "system",
+    "user",
+]

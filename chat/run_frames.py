@@ -1,0 +1,67 @@
+"""HTML frames sent over the websocket: htmx out-of-band swaps, nothing else.
+
+Everything a model or a person wrote is escaped here or by the templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.template.loader import render_to_string
+from django.utils.html import escape, format_html
+
+from chat.models import Message
+
+
+def render_message(message: Message, *, oob: bool = False) -> str:
+    return render_to_string("chat/partials/message.html", {"message": message, "oob": oob})
+
+
+def snapshot(messages: Iterable[Message]) -> str:
+    """The whole message list as the database has it now (sent on every (re)connect)."""
+    articles = "".join(render_message(message) for message in messages)
+    return f'<div id="messages" hx-swap-oob="innerHTML">{articles}</div>'
+
+
+def append(html: str) -> str:
+    return f'<div hx-swap-oob="beforeend:#messages">{html}</div>'
+
+
+def replace_body(message_id: int, text: str) -> str:
+    return format_html(
+        '<div id="message-{}-body" hx-swap-oob="innerHTML">{}</div>', message_id, text
+    )
+
+
+def delta(message_id: int, text: str) -> str:
+    return f'<div hx-swap-oob="beforeend:#message-{message_id}-body">{escape(text)}</div>'
+
+
+def status_line(message_id: int, text: str) -> str:
+    return format_html(
+        '<div id="message-{}-status" hx-swap-oob="innerHTML">{}</div>', message_id, text
+    )
+
+
+def busy(is_busy: bool) -> str:
+    """Send/Stop state of the composer, applied by static/js/composer.js."""
+    return f'<span id="busy-flag" hx-swap-oob="true" data-busy="{int(is_busy)}" hidden></span>'
+
+
+def composer_ack(nonce: str) -> str:
+    """Tells the sending tab its message was accepted, so it may clear the textarea."""
+    return format_html(
+        '<span id="composer-ack" hx-swap-oob="true" data-nonce="{}" hidden></span>', nonce
+    )
+
+
+def composer_errors(errors: Mapping[str, list[str]] | None) -> str:
+    if not errors:
+        return '<div id="composer-errors" hx-swap-oob="innerHTML"></div>'
+    items = "".join(
+        format_html("<li>{}</li>", message) for messages in errors.values() for message in messages
+    )
+    return (
+        '<div id="composer-errors" hx-swap-oob="innerHTML">'
+        f'<ul role="alert" class="composer-errors">{items}</ul></div>'
+    )

@@ -1,0 +1,127 @@
+"""Database side of runs: written once when a turn starts and once when each run ends.
+
+Plain synchronous ORM code; the async engine (chat.runs) calls it through
+database_sync_to_async.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.models import Connection, Conversation, Message, Run
+from chat.run_settings import RunSettings
+
+TITLE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Turn:
+    user_message: Message
+    runs: list[Run]
+
+
+def start_turn(conversation: Conversation, text: str, settings: RunSettings) -> Turn:
+    """Save the settings, the user's message, and one streaming answer + run (one transaction).
+
+    Taking a list of settings later lets side-by-side panes start several runs per turn."""
+    connection = Connection.objects.get(pk=settings.connection_id)
+    with transaction.atomic():
+        conversation.system_prompt = settings.system_prompt
+        conversation.settings = settings.as_saved()
+        if not conversation.title:
+            first_line = " ".join(text.split())
+            conversation.title = first_line[:TITLE_CHARS] + (
+                "…" if len(first_line) > TITLE_CHARS else ""
+            )
+        conversation.save()
+        user_message = Message.objects.create(
+            conversation=conversation, role=Message.Role.USER, content=text
+        )
+        answer = Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.STREAMING,
+        )
+        run = Run.objects.create(
+            conversation=conversation,
+            message=answer,
+            connection=connection,
+            provider=connection.kind,
+            model=settings.model,
+            parameters=settings.params,
+        )
+    return Turn(user_message=user_message, runs=[run])
+
+
+def history_for(run: Run) -> list[Message]:
+    """The messages before this run's answer that a model should see: every user message
+    and every earlier answer with text (a stopped answer counts as what was said)."""
+    return list(
+        Message.objects.filter(conversation_id=run.conversation_id, id__lt=run.message_id)
+        .filter(
+            Q(role=Message.Role.USER)
+            | Q(status__in=[Message.Status.DONE, Message.Status.STOPPED], content__gt="")
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def load_run(run_id: str) -> Run:
+    return Run.objects.select_related("conversation", "connection", "message").get(pk=run_id)
+
+
+def finish_run(run_id: str, *, text: str, status: str, fields: dict[str, Any]) -> Message:
+    """Write the end of a run: its answer's text and status, and the run's figures."""
+    with transaction.atomic():
+        Run.objects.filter(pk=run_id).update(status=status, finished_at=timezone.now(), **fields)
+        run = Run.objects.select_related("message").get(pk=run_id)
+        message = run.message
+        message.content = text
+        message.status = status
+        message.save(update_fields=["content", "status"])
+    return message
+
+
+def streaming_runs(conversation_id: int) -> list[Run]:
+    return list(
+        Run.objects.filter(conversation_id=conversation_id, status=Run.Status.STREAMING).only(
+            "id", "message_id", "started_at"
+        )
+    )
+
+
+def mark_interrupted(run_id: str, message: str, *, older_than_seconds: float) -> bool:
+    """Give up on a run nobody answers for (its process died). Only a run still marked
+    streaming and old enough is touched; a live run's own end would overwrite it anyway."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    with transaction.atomic():
+        updated = Run.objects.filter(
+            pk=run_id, status=Run.Status.STREAMING, started_at__lt=cutoff
+        ).update(
+            status=Run.Status.ERROR,
+            finished_at=timezone.now(),
+            error_kind="Interrupted",
+            error_message=message,
+        )
+        if updated:
+            Message.objects.filter(run__id=run_id).update(status=Message.Status.ERROR)
+    return bool(updated)
+
+
+def messages_for_page(conversation_id: int) -> list[Message]:
+    """A conversation's messages with their runs: two queries whatever the length."""
+    return list(
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("run")
+        .order_by("created_at", "id")
+    )
+
+
+def message_with_run(message_id: int) -> Message:
+    return Message.objects.select_related("run").get(pk=message_id)

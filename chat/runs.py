@@ -1,0 +1,252 @@
+"""The run engine: one model answering one turn, owned by the process, not by a socket.
+
+A run streams from its provider and publishes to the channel-layer group of its
+conversation (`conversation.<pk>`); every socket in that group relays to its browser. Each
+run listens on its own channel, joined to `run.<uuid>`, for "run.stop" and "run.catchup", so
+Stop and a late joiner's catch-up work whichever process holds the run (Redis layer).
+
+Text deltas are coalesced for PLAYGROUND_STREAM_FLUSH_MS; each published delta carries the
+character offset where it starts, so a socket can drop what it already has. The database is
+written when the turn starts (chat.run_store.start_turn) and when the run ends, never per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from chat import llm, run_frames, run_store, user_errors
+from chat.crypto import SecretDecryptionError
+from chat.models import Message, Run
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_RUNS: dict[str, ActiveRun] = {}  # strong references: tasks must not be collected
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def run_group(run_id: str) -> str:
+    return f"run.{run_id}"
+
+
+def build_messages(run: Run, history: list[Message]) -> list[Any]:
+    messages: list[Any] = []
+    if run.conversation.system_prompt.strip():
+        messages.append(llm.system(run.conversation.system_prompt))
+    for message in history:
+        builder = llm.user if message.role == Message.Role.USER else llm.assistant
+        messages.append(builder(message.content))
+    return messages
+
+
+def _prepare(run_id: str) -> tuple[Run, list[Any], Any]:
+    run = run_store.load_run(run_id)
+    if run.connection is None:
+        raise llm.ConfigurationError(
+            "The connection of this run was deleted; choose another connection."
+        )
+    try:
+        model = llm.chat_model_for(run.connection, run.model, run.parameters)
+    except SecretDecryptionError as error:
+        raise llm.ConfigurationError(str(error)) from None
+    return run, build_messages(run, run_store.history_for(run)), model
+
+
+class ActiveRun:
+    def __init__(self, run_id: str, conversation_id: int, message_id: int) -> None:
+        self.run_id = run_id
+        self.conversation_id = conversation_id
+        self.message_id = message_id
+        self.layer = get_channel_layer()
+        self.flush_seconds = settings.PLAYGROUND_STREAM_FLUSH_MS / 1000
+        self.parts: list[str] = []
+        self.length = 0  # characters received
+        self.published = 0  # characters published to the group
+        self.last_flush = 0.0
+        self.flush_task: asyncio.Task[None] | None = None
+        self.stream_task: asyncio.Task[None] | None = None
+        self.stop_requested = False
+        self.retries = 0
+        self.usage: Any = None
+        self.finish_reason = ""
+        self.started = 0.0
+        self.first_token_at: float | None = None
+        self.control_channel = ""
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def text(self) -> str:
+        if len(self.parts) > 1:
+            self.parts = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
+
+    async def publish(self, message: dict[str, Any]) -> None:
+        message.setdefault("run_id", self.run_id)
+        message.setdefault("message_id", self.message_id)
+        await self.layer.group_send(conversation_group(self.conversation_id), message)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def main(self) -> None:
+        self.control_channel = await self.layer.new_channel()
+        await self.layer.group_add(run_group(self.run_id), self.control_channel)
+        listener = asyncio.create_task(self.listen())
+        status, error_kind, error_message = Run.Status.DONE, "", ""
+        try:
+            self.started = time.monotonic()
+            run, messages, model = await database_sync_to_async(_prepare)(self.run_id)
+            self.stream_task = asyncio.create_task(self.consume(model, messages))
+            await self.stream_task
+        except asyncio.CancelledError:
+            if not self.stop_requested:
+                raise  # the process is shutting down
+            if self.task is asyncio.current_task() and self.task.cancelling():
+                self.task.uncancel()  # stopped before streaming began: finish normally
+            status = Run.Status.STOPPED
+        except llm.ProviderError as error:
+            status, error_kind = Run.Status.ERROR, type(error).__name__
+            error_message = user_errors.describe(error, retries=self.retries)
+        except Exception as error:  # noqa: BLE001 - a bug must end this run, not the process
+            logger.exception("run %s failed unexpectedly", self.run_id)
+            status, error_kind = Run.Status.ERROR, "InternalError"
+            error_message = user_errors.UNEXPECTED.format(kind=type(error).__name__)
+        finally:
+            listener.cancel()
+            await self.layer.group_discard(run_group(self.run_id), self.control_channel)
+            ACTIVE_RUNS.pop(self.run_id, None)
+        await self.finish(status, error_kind, error_message)
+
+    async def consume(self, model: Any, messages: list[Any]) -> None:
+        async for event in model.astream(messages):
+            if isinstance(event, llm.TextDelta):
+                self.on_text(event.text)
+            elif isinstance(event, llm.ReasoningDelta):
+                self.mark_first_token()
+            elif isinstance(event, llm.UsageEvent):
+                self.usage = event.usage
+            elif isinstance(event, llm.FinishEvent):
+                self.finish_reason = event.finish_reason or ""
+            elif isinstance(event, llm.RetryEvent):
+                self.retries += 1
+                await self.publish({"type": "run.status", "text": retry_text(event, model)})
+
+    async def finish(self, status: str, error_kind: str, error_message: str) -> None:
+        await self.flush_now()
+        now = time.monotonic()
+        fields = {
+            "retries": self.retries,
+            "finish_reason": self.finish_reason,
+            "error_kind": error_kind,
+            "error_message": error_message,
+            "duration_ms": round((now - self.started) * 1000) if self.started else None,
+            "time_to_first_token_ms": (
+                round((self.first_token_at - self.started) * 1000) if self.first_token_at else None
+            ),
+            "input_tokens": getattr(self.usage, "input_tokens", None),
+            "output_tokens": getattr(self.usage, "output_tokens", None),
+        }
+        message = await database_sync_to_async(run_store.finish_run)(
+            self.run_id, text=self.text, status=status, fields=fields
+        )
+        final = await database_sync_to_async(render_final)(message.pk)
+        await self.publish({"type": "run.finished", "html": final})
+
+    # -- control through the channel layer ---------------------------------------------------
+
+    async def listen(self) -> None:
+        while True:
+            message = await self.layer.receive(self.control_channel)
+            kind = message.get("type")
+            if kind == "run.stop":
+                self.stop()
+            elif kind == "run.catchup":
+                await self.layer.send(
+                    message["reply_channel"],
+                    {
+                        "type": "run.catchup.reply",
+                        "run_id": self.run_id,
+                        "message_id": self.message_id,
+                        "text": self.text[: self.published],
+                    },
+                )
+
+    def stop(self) -> None:
+        """Cancelling the stream task closes the upstream HTTP response at once."""
+        self.stop_requested = True
+        if self.stream_task is not None:
+            self.stream_task.cancel()
+        elif self.task is not None:
+            self.task.cancel()
+
+    # -- coalescing --------------------------------------------------------------------------
+
+    def mark_first_token(self) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.monotonic()
+
+    def on_text(self, text: str) -> None:
+        self.mark_first_token()
+        self.parts.append(text)
+        self.length += len(text)
+        if self.flush_task is None or self.flush_task.done():
+            # The first piece goes out at once; later ones wait for the flush interval.
+            delay = max(0.0, self.last_flush + self.flush_seconds - time.monotonic())
+            self.flush_task = asyncio.create_task(self.flush_after(delay))
+
+    async def flush_after(self, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        await self.publish_pending()
+
+    async def flush_now(self) -> None:
+        if self.flush_task is not None and not self.flush_task.done():
+            await self.flush_task  # never cancel it: it may be inside group_send
+        await self.publish_pending()
+
+    async def publish_pending(self) -> None:
+        if self.published >= self.length:
+            return
+        start = self.published
+        chunk = self.text[start:]
+        self.published = start + len(chunk)
+        self.last_flush = time.monotonic()
+        await self.publish({"type": "run.delta", "start": start, "text": chunk})
+
+
+def retry_text(event: Any, model: Any) -> str:
+    limit = model.config.max_retries
+    return (
+        f"{type(event.error).__name__.replace('Error', '')}: retrying in {event.delay:.1f} s "
+        f"(retry {event.attempt} of {limit})…"
+    )
+
+
+def render_final(message_id: int) -> str:
+    return run_frames.render_message(run_store.message_with_run(message_id), oob=True)
+
+
+def start_run(run: Run) -> ActiveRun:
+    """Start a run in this process's event loop; it lives until it ends or is stopped."""
+    active = ActiveRun(str(run.pk), run.conversation_id, run.message_id)
+    ACTIVE_RUNS[active.run_id] = active
+    active.task = asyncio.get_running_loop().create_task(active.main())
+    return active
+
+
+async def request_stop(run_id: str) -> None:
+    await get_channel_layer().group_send(run_group(run_id), {"type": "run.stop"})
+
+
+async def request_catchup(run_id: str, reply_channel: str) -> None:
+    await get_channel_layer().group_send(
+        run_group(run_id), {"type": "run.catchup", "reply_channel": reply_channel}
+    )

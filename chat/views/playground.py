@@ -1,0 +1,76 @@
+"""The playground screen: one conversation, its model and parameters, the composer."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from chat import run_store
+from chat.crypto import SecretDecryptionError
+from chat.llm import ProviderError, available_connections, list_models, provider_label
+from chat.models import Connection, Conversation
+from chat.run_settings import NUMERIC_FIELDS, parse_run_settings, settings_for_form
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    conversation = Conversation.objects.filter(owner=request.user).first()
+    if conversation is None:
+        conversation = Conversation.objects.create(owner=request.user)
+    return redirect("conversation", pk=conversation.pk)
+
+
+def _panel_context(conversation: Conversation, values: dict[str, str]) -> dict:
+    connections = available_connections()
+    for connection in connections:
+        connection.provider_label = provider_label(connection.kind)
+    return {
+        "conversation": conversation,
+        "connections": connections,
+        "values": values,
+        "numeric_fields": NUMERIC_FIELDS,
+    }
+
+
+def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    current = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    context = _panel_context(current, settings_for_form(current))
+    context["messages_list"] = run_store.messages_for_page(current.pk)
+    return render(request, "chat/playground.html", context)
+
+
+@require_POST
+def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """Autosave of the panel and the system prompt; invalid fields are shown, not saved."""
+    current = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    try:
+        settings = parse_run_settings(request.POST)
+    except ValidationError as error:
+        errors = error.message_dict
+    else:
+        errors = {}
+        current.system_prompt = settings.system_prompt
+        current.settings = settings.as_saved()
+        current.save(update_fields=["system_prompt", "settings", "updated_at"])
+    # Only the error box is swapped: re-rendering inputs would steal focus mid-typing.
+    return render(request, "chat/partials/settings_errors.html", {"errors": errors})
+
+
+def model_options(request: HttpRequest, pk: int) -> HttpResponse:
+    """The model datalist for the chosen connection, from its server's model list."""
+    get_object_or_404(Conversation, pk=pk, owner=request.user)
+    connection_id = request.GET.get("connection", "")
+    connection = (
+        Connection.objects.filter(pk=connection_id).first() if connection_id.isdigit() else None
+    )
+    models: list[str] = []
+    problem = ""
+    if connection is not None:
+        try:
+            models = async_to_sync(list_models)(connection)
+        except (ProviderError, SecretDecryptionError) as error:
+            problem = str(error)
+    context = {"models": models, "problem": problem, "connection": connection}
+    return render(request, "chat/partials/model_options.html", context)

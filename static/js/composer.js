@@ -1,0 +1,63 @@
+// Composer keys and state: Enter sends, Shift+Enter breaks a line, Esc stops; Send/Stop
+// follow the server's busy flag; the text is cleared only once the server accepted it.
+(function () {
+  "use strict";
+
+  function byId(id) { return document.getElementById(id); }
+
+  function applyBusy() {
+    var flag = byId("busy-flag");
+    var busy = flag && flag.dataset.busy === "1";
+    var composer = byId("composer");
+    if (composer) composer.dataset.busy = busy ? "1" : "0";
+    var send = byId("send-button");
+    var stop = byId("stop-button");
+    if (send) send.disabled = busy;
+    if (stop) stop.disabled = !busy;
+  }
+
+  function stopRuns() {
+    var stopForm = byId("stop-form");
+    if (stopForm && byId("composer") && byId("composer").dataset.busy === "1") {
+      stopForm.requestSubmit();
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      stopRuns();
+      return;
+    }
+    var input = byId("message-input");
+    if (event.target !== input || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    var composer = byId("composer");
+    if (composer.dataset.busy === "1" || !input.value.trim()) return;
+    composer.requestSubmit();
+  });
+
+  // Each send carries a nonce; the server echoes it back when the message was accepted.
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "composer") return;
+    event.target.elements.nonce.value = String(Date.now()) + Math.random().toString(16).slice(2);
+  }, true);
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target) return;
+    if (target.id === "busy-flag") applyBusy();
+    if (target.id === "composer-ack") {
+      var composer = byId("composer");
+      if (composer && target.dataset.nonce && target.dataset.nonce === composer.elements.nonce.value) {
+        byId("message-input").value = "";
+        byId("message-input").focus();
+      }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    applyBusy();
+    var input = byId("message-input");
+    if (input) input.focus();
+  });
+})();
