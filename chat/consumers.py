@@ -43,11 +43,11 @@ def _start_turn(conversation_id: int, owner_id: int, text: str, settings: Any):
     if not Connection.objects.filter(pk=settings.connection_id).exists():
         raise ValidationError({"connection": "That connection no longer exists; choose another."})
     turn = run_store.start_turn(conversation, text, settings)
-    html = "".join(
+    articles = "".join(
         run_frames.render_message(message)
         for message in [turn.user_message, *(run.message for run in turn.runs)]
     )
-    return turn, html
+    return turn, articles, run_frames.title(conversation.pk, conversation.display_title)
 
 
 class ConversationConsumer(AsyncWebsocketConsumer):
@@ -115,7 +115,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
                 raise ValidationError({"message": "The message is too long."})
             settings = parse_run_settings(data)
             require_runnable(settings)
-            turn, html = await database_sync_to_async(_start_turn)(
+            turn, articles, title = await database_sync_to_async(_start_turn)(
                 self.conversation_id, self.user_id, text, settings
             )
         except ValidationError as error:
@@ -129,7 +129,13 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         message_ids = [turn.user_message.pk, *(run.message_id for run in turn.runs)]
         await self.channel_layer.group_send(
             self.group,
-            {"type": "turn.started", "html": html, "message_ids": message_ids, "run_ids": run_ids},
+            {
+                "type": "turn.started",
+                "html": articles,
+                "title": title,
+                "message_ids": message_ids,
+                "run_ids": run_ids,
+            },
         )
         for run in turn.runs:
             runs.start_run(run)
@@ -148,7 +154,9 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             self.sent.setdefault(run_id, 0)
         if new:
             self.known_messages.update(new)
-            await self.send(text_data=run_frames.append(event["html"]) + run_frames.busy(True))
+            await self.send(
+                text_data=run_frames.append(event["html"]) + event["title"] + run_frames.busy(True)
+            )
 
     async def run_delta(self, event: dict[str, Any]) -> None:
         run_id = event["run_id"]

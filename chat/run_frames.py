@@ -65,3 +65,14 @@ def composer_errors(errors: Mapping[str, list[str]] | None) -> str:
         '<div id="composer-errors" hx-swap-oob="innerHTML">'
         f'<ul role="alert" class="composer-errors">{items}</ul></div>'
     )
+
+
+def title(conversation_id: int, text: str) -> str:
+    """The conversation's title in the header and in the sidebar."""
+    return format_html(
+        '<span id="conversation-title" hx-swap-oob="innerHTML">{}</span>'
+        '<span id="conversation-link-{}" hx-swap-oob="innerHTML">{}</span>',
+        text,
+        conversation_id,
+        text,
+    )

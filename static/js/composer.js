@@ -42,9 +42,9 @@
     event.target.elements.nonce.value = String(Date.now()) + Math.random().toString(16).slice(2);
   }, true);
 
+  // event.target is the element now in the page (detail.target is the one it replaced).
   document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var target = event.detail && event.detail.target;
-    if (!target) return;
+    var target = event.target;
     if (target.id === "busy-flag") applyBusy();
     if (target.id === "composer-ack") {
       var composer = byId("composer");

@@ -1,0 +1,445 @@
+"""A scripted fake provider: a real HTTP/1.1 server on 127.0.0.1 speaking the OpenAI Chat
+Completions wire format (chunk shapes as llama.cpp sends them).
+
+Use it in-process (`FakeProvider().start()`, or the `fake_provider` fixture), or as a process:
+`python -m tests.fakes.fake_provider --port 0` prints its base URL on the first stdout line.
+
+What it answers is driven by scripts: pushed ones are used first, one per chat request; then
+the model name picks a built-in one (see BUILTIN_SCRIPTS); any other model is unknown (404).
+It records every request (the API key only as "matched"/"absent"/"wrong") and, per streamed
+request, whether the client went away before the end — so tests can prove that Stop closes
+the upstream connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+MODELS = ["fake-model", "fake-slow", "fake-markdown", "fake-error-500", "fake-error-429",
+          "fake-mid-stream-error", "fake-no-done", "fake-stall", "fake-fast-2000"]  # fmt: skip
+
+SLOW_ANSWER = (
+    'Here is a small example.\n\n```python\ndef greet(name):\n    return f"Hello, {name}!"\n```\n\n'
+    + " ".join(f"word{i}" for i in range(200))
+)
+MARKDOWN_ANSWER = (
+    "# Result\n\nSome **bold** text and a list:\n\n- one\n- two\n\n```python\nprint('hi')\n```\n"
+)
+
+
+def words(text: str) -> list[str]:
+    """Split keeping spaces attached, so joining the pieces gives the text back."""
+    pieces: list[str] = []
+    current = ""
+    for char in text:
+        if char == " " and current.strip():
+            pieces.append(current)
+            current = ""
+        current += char
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def builtin_script(model: str) -> dict[str, Any] | None:
+    if model == "fake-model":
+        return {}
+    if model == "fake-slow":
+        return {"tokens": words(SLOW_ANSWER), "delay_s": 0.05}
+    if model == "fake-markdown":
+        return {"tokens": words(MARKDOWN_ANSWER)}
+    if model == "fake-error-500":
+        return {"status": 500, "error_body": {"error": {"message": "the fake server broke"}}}
+    if model == "fake-error-429":
+        return {
+            "status": 429,
+            "headers": {"Retry-After": "1"},
+            "error_body": {
+                "error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}
+            },
+        }
+    if model == "fake-mid-stream-error":
+        return {
+            "tokens": words("This answer will break off in the middle of"),
+            "error_after_tokens": 5,
+        }
+    if model == "fake-no-done":
+        return {"tokens": words("An answer whose stream is cut"), "end_without_done": True}
+    if model == "fake-stall":
+        return {"tokens": words("Starting and then"), "stall_after_tokens": 2}
+    if model.startswith("fake-fast-"):
+        count = int(model.rsplit("-", 1)[1])
+        return {"tokens": [f"tok{i} " for i in range(count)], "delay_s": 0}
+    return None
+
+
+@dataclass
+class StreamRecord:
+    model: str
+    started: float
+    finished: float | None = None
+    disconnected_at: float | None = None
+
+
+@dataclass
+class FakeState:
+    api_key: str | None = None
+    scripts: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    streams: list[StreamRecord] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_script(self, model: str) -> dict[str, Any] | None:
+        with self.lock:
+            if self.scripts:
+                return self.scripts.pop(0)
+        return builtin_script(model)
+
+
+class ClientGone(Exception):
+    pass
+
+
+def _chunk(payload: dict[str, Any] | str) -> bytes:
+    data = payload if isinstance(payload, str) else json.dumps(payload)
+    return f"data: {data}\n\n".encode()
+
+
+def _delta_chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    return {
+        "choices": [{"finish_reason": finish, "index": 0, "delta": delta}],
+        "created": int(time.time()),
+        "id": "chatcmpl-fake",
+        "model": model,
+        "system_fingerprint": "fake",
+        "object": "chat.completion.chunk",
+    }
+
+
+class FakeProvider:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None):
+        self.host = host
+        self.port = port
+        self.state = FakeState(api_key=api_key)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- control (Python side) ---------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def push_script(self, **script: Any) -> None:
+        with self.state.lock:
+            self.state.scripts.append(script)
+
+    def reset(self) -> None:
+        with self.state.lock:
+            self.state.scripts.clear()
+            self.state.requests.clear()
+            self.state.streams.clear()
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def disconnects(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return [record.__dict__.copy() for record in self.state.streams]
+
+    def wait_for_disconnect(self, timeout: float = 5.0) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for record in self.disconnects():
+                if record["disconnected_at"] is not None:
+                    return record
+            time.sleep(0.01)
+        return None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeProvider:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._server = self._loop.run_until_complete(
+                asyncio.start_server(self._handle, self.host, self.port)
+            )
+            self.port = self._server.sockets[0].getsockname()[1]
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True, name="fake-provider")
+        self._thread.start()
+        ready.wait(5)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is None or self._server is None:
+            return
+        loop, server = self._loop, self._server
+
+        async def shutdown() -> None:
+            server.close()
+            await server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
+
+    async def serve_forever(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        print(self.base_url, flush=True)
+        async with self._server:
+            await self._server.serve_forever()
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                request = await _read_request(reader)
+                if request is None:
+                    return
+                keep_alive = await self._route(request, reader, writer)
+                if not keep_alive:
+                    return
+        except (ConnectionError, ClientGone, asyncio.IncompleteReadError):
+            return
+        finally:
+            writer.close()
+
+    async def _route(self, request: dict[str, Any], reader, writer) -> bool:
+        method, path = request["method"], request["path"].split("?")[0]
+        if method == "GET" and path == "/v1/models":
+            if not self._authorised(request):
+                await _send_json(writer, 401, _auth_error())
+                return True
+            data = [{"id": model, "object": "model", "owned_by": "fake"} for model in MODELS]
+            await _send_json(writer, 200, {"object": "list", "data": data})
+            return True
+        if method == "POST" and path == "/v1/chat/completions":
+            return await self._chat(request, reader, writer)
+        if path.startswith("/_control/"):
+            return await self._control(method, path, request, writer)
+        await _send_json(writer, 404, {"error": {"message": f"no route {method} {path}"}})
+        return True
+
+    def _authorised(self, request: dict[str, Any]) -> bool:
+        if self.state.api_key is None:
+            return True
+        return request["headers"].get("authorization") == f"Bearer {self.state.api_key}"
+
+    async def _control(self, method: str, path: str, request, writer) -> bool:
+        if method == "POST" and path == "/_control/scripts":
+            self.push_script(**json.loads(request["body"] or b"{}"))
+            await _send_json(writer, 200, {"ok": True})
+        elif method == "POST" and path == "/_control/reset":
+            self.reset()
+            await _send_json(writer, 200, {"ok": True})
+        elif method == "POST" and path == "/_control/api_key":
+            self.state.api_key = json.loads(request["body"] or b"{}").get("api_key")
+            await _send_json(writer, 200, {"ok": True})
+        elif path == "/_control/requests":
+            await _send_json(writer, 200, self.requests())
+        elif path == "/_control/disconnects":
+            await _send_json(writer, 200, self.disconnects())
+        else:
+            await _send_json(writer, 404, {"error": {"message": "unknown control"}})
+        return True
+
+    async def _chat(self, request: dict[str, Any], reader, writer) -> bool:
+        try:
+            body = json.loads(request["body"] or b"{}")
+        except ValueError:
+            await _send_json(writer, 400, {"error": {"message": "body is not JSON"}})
+            return True
+        auth = request["headers"].get("authorization")
+        key_state = "absent" if not auth else "matched" if self._authorised(request) else "wrong"
+        with self.state.lock:
+            self.state.requests.append(
+                {"path": request["path"], "body": body, "api_key": key_state}
+            )
+        if not self._authorised(request):
+            await _send_json(writer, 401, _auth_error())
+            return True
+        model = str(body.get("model", ""))
+        script = self.state.next_script(model)
+        if script is None:
+            await _send_json(writer, 404, {"error": {
+                "message": f"The model `{model}` does not exist or you do not have access to it.",
+                "type": "invalid_request_error", "code": "model_not_found"}})  # fmt: skip
+            return True
+        if script.get("reject_stream_options") and "stream_options" in body:
+            await _send_json(writer, 400, {"error": {
+                "message": "Unrecognized request argument supplied: stream_options",
+                "type": "invalid_request_error"}})  # fmt: skip
+            return True
+        if script.get("status", 200) >= 400:
+            await _send_error(writer, script)
+            return True
+        await asyncio.sleep(script.get("first_token_delay_s", 0))
+        tokens = script.get("tokens")
+        if tokens is None:
+            tokens = words("You said: " + _last_user_text(body))
+        if not body.get("stream"):
+            await _send_json(writer, 200, _whole_response(model, tokens, script))
+            return True
+        await self._stream(model, body, tokens, script, reader, writer)
+        return False
+
+    async def _stream(self, model, body, tokens, script, reader, writer) -> None:
+        record = StreamRecord(model=model, started=time.time())
+        with self.state.lock:
+            self.state.streams.append(record)
+        head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
+        writer.write(head.encode())
+        watcher = asyncio.ensure_future(reader.read(1))  # EOF here means the client left
+        try:
+            await self._emit(model, body, tokens, script, writer, watcher)
+            record.finished = time.time()
+        except (ConnectionError, ClientGone):
+            record.disconnected_at = time.time()
+        finally:
+            watcher.cancel()
+
+    async def _emit(self, model, body, tokens, script, writer, watcher) -> None:
+        async def send(data: bytes) -> None:
+            if watcher.done():
+                raise ClientGone
+            writer.write(data)
+            await writer.drain()
+
+        async def pause(seconds: float) -> None:
+            if seconds <= 0:
+                return
+            done, _ = await asyncio.wait({watcher}, timeout=seconds)
+            if done:
+                raise ClientGone
+
+        delay = script.get("delay_s", 0)
+        await send(_chunk(_delta_chunk(model, {"role": "assistant", "content": None})))
+        for reasoning in script.get("reasoning", []):
+            await send(_chunk(_delta_chunk(model, {"reasoning_content": reasoning})))
+        for index, token in enumerate(tokens):
+            if script.get("error_after_tokens") == index:
+                await send(_chunk({"error": {"message": "The fake server failed mid-stream",
+                                             "type": "server_error"}}))  # fmt: skip
+                return
+            if script.get("stall_after_tokens") == index:
+                await watcher  # keep the connection open and silent until the client leaves
+                raise ClientGone
+            await send(_chunk(_delta_chunk(model, {"content": token})))
+            await pause(delay)
+        for index, call in enumerate(script.get("tool_calls", [])):
+            fragment = {"index": index, "id": call["id"], "type": "function",
+                        "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])}}  # fmt: skip
+            await send(_chunk(_delta_chunk(model, {"tool_calls": [fragment]})))
+        if script.get("end_without_done"):
+            return
+        finish = script.get("finish_reason", "tool_calls" if script.get("tool_calls") else "stop")
+        await send(_chunk(_delta_chunk(model, {}, finish)))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            usage = script.get("usage") or {
+                "prompt_tokens": _prompt_tokens(body),
+                "completion_tokens": len(tokens),
+            }
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+            await send(_chunk({"choices": [], "created": int(time.time()), "id": "chatcmpl-fake",
+                               "model": model, "object": "chat.completion.chunk", "usage": usage}))  # fmt: skip
+        await send(_chunk("[DONE]"))
+
+
+def _auth_error() -> dict[str, Any]:
+    return {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
+                      "code": "invalid_api_key"}}  # fmt: skip
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+            return str(content or "")
+    return ""
+
+
+def _prompt_tokens(body: dict[str, Any]) -> int:
+    text = " ".join(str(m.get("content", "")) for m in body.get("messages") or [])
+    return max(1, len(text.split()))
+
+
+def _whole_response(model: str, tokens: list[str], script: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(tokens)},
+                     "finish_reason": script.get("finish_reason", "stop")}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": len(tokens), "total_tokens": len(tokens) + 1},
+    }  # fmt: skip
+
+
+async def _read_request(reader: asyncio.StreamReader) -> dict[str, Any] | None:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0") or 0)
+    body = await reader.readexactly(length) if length else b""
+    return {"method": method, "path": path, "headers": headers, "body": body}
+
+
+async def _send_json(writer: asyncio.StreamWriter, status: int, payload: Any, headers=None) -> None:
+    await _send_raw(writer, status, json.dumps(payload).encode(), "application/json", headers)
+
+
+async def _send_raw(writer, status: int, body: bytes, content_type: str, headers=None) -> None:
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+              429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+              503: "Service Unavailable"}.get(status, "Error")  # fmt: skip
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\n{extra}\r\n"
+    )
+    writer.write(head.encode() + body)
+    await writer.drain()
+
+
+async def _send_error(writer, script: dict[str, Any]) -> None:
+    body = script.get("error_body", {"error": {"message": "fake error"}})
+    if isinstance(body, str):
+        await _send_raw(writer, script["status"], body.encode(), "text/html", script.get("headers"))
+    else:
+        await _send_json(writer, script["status"], body, script.get("headers"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--api-key", default=None)
+    args = parser.parse_args()
+    asyncio.run(FakeProvider(args.host, args.port, args.api_key).serve_forever())
+
+
+if __name__ == "__main__":
+    main()
