@@ -1,0 +1,49 @@
+"""Steps shared by the browser journeys, written as a user would do them."""
+
+from __future__ import annotations
+
+import itertools
+
+from playwright.sync_api import Page, expect
+
+_names = itertools.count(1)
+
+
+def add_connection(
+    page: Page, base_url: str, fake_url: str, api_key: str = "sk-e2e-key-9876"
+) -> str:
+    name = f"Fake {next(_names)}"
+    page.goto(base_url + "/connections/")
+    page.get_by_label("Provider").select_option("openai_compatible")
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Base URL").fill(fake_url)
+    page.get_by_label("API key").fill(api_key)
+    page.get_by_role("button", name="Add connection").click()
+    expect(page.get_by_text(f"Added {name}.")).to_be_visible()
+    return name
+
+
+def new_conversation(page: Page, connection: str, model: str, **params: str) -> None:
+    page.get_by_role("button", name="New conversation").click()
+    page.wait_for_url("**/c/*/")
+    page.get_by_label("Connection").select_option(label=f"{connection} (OpenAI-compatible server)")
+    page.get_by_label("Model", exact=True).fill(model)
+    labels = {"max_retries": "Max retries", "timeout": "Timeout", "temperature": "Temperature",
+              "max_tokens": "Max tokens", "system_prompt": "System prompt"}  # fmt: skip
+    for key, value in params.items():
+        page.get_by_label(labels[key], exact=True).fill(value)
+
+
+def send(page: Page, text: str) -> None:
+    page.get_by_label("Message").fill(text)
+    page.get_by_label("Message").press("Enter")
+
+
+def last_answer(page: Page):
+    return page.locator("article[data-role=assistant]").last
+
+
+def wait_until_finished(page: Page, timeout: float = 30_000) -> str:
+    answer = last_answer(page)
+    expect(answer).not_to_have_attribute("data-status", "streaming", timeout=timeout)
+    return answer.get_attribute("data-status") or ""
