@@ -121,7 +121,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": 1500,
+                "expiry": 30,
+                # Lets several sites (or test runs) share one Redis without hearing each other.
+                "prefix": os.environ.get("PLAYGROUND_CHANNEL_PREFIX", "playground"),
+            },
         }
     }
 else:

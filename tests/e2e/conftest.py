@@ -25,9 +25,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
             if not shutil.which(CHROMIUM):
-                item.add_marker(
-                    pytest.mark.skip(reason=f"{CHROMIUM} is missing: apt-get install chromium")
-                )
+                reason = f"{CHROMIUM} is missing: apt-get install chromium"
+                if os.environ.get("PLAYGROUND_REQUIRE_ALL_TIERS") == "1":
+                    raise pytest.UsageError(reason + " (required by PLAYGROUND_REQUIRE_ALL_TIERS)")
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")
