@@ -19,6 +19,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ValidationError
 
 from chat import run_frames, run_store, runs, user_errors
+from chat.crypto import SecretDecryptionError
+from chat.llm import ProviderError
 from chat.models import Connection, Conversation, Run
 from chat.run_settings import parse_run_settings, require_runnable
 
@@ -47,7 +49,16 @@ def _start_turn(conversation_id: int, owner_id: int, text: str, settings: Any):
         run_frames.render_message(message)
         for message in [turn.user_message, *(run.message for run in turn.runs)]
     )
-    return turn, articles, run_frames.title(conversation.pk, conversation.display_title)
+    plans = [_plan_or_none(run) for run in turn.runs]
+    return turn, plans, articles, run_frames.title(conversation.pk, conversation.display_title)
+
+
+def _plan_or_none(run: Run) -> runs.RunPlan | None:
+    """A plan that cannot be built (missing key...) is left to the run, which reports it."""
+    try:
+        return runs.prepare(run)
+    except (ProviderError, SecretDecryptionError):
+        return None
 
 
 class ConversationConsumer(AsyncWebsocketConsumer):
@@ -115,16 +126,12 @@ class ConversationConsumer(AsyncWebsocketConsumer):
                 raise ValidationError({"message": "The message is too long."})
             settings = parse_run_settings(data)
             require_runnable(settings)
-            turn, articles, title = await database_sync_to_async(_start_turn)(
+            turn, plans, articles, title = await database_sync_to_async(_start_turn)(
                 self.conversation_id, self.user_id, text, settings
             )
         except ValidationError as error:
             await self.send(text_data=run_frames.composer_errors(error.message_dict))
             return
-        await self.send(
-            text_data=run_frames.composer_errors(None)
-            + run_frames.composer_ack(str(data.get("nonce") or ""))
-        )
         run_ids = [str(run.pk) for run in turn.runs]
         message_ids = [turn.user_message.pk, *(run.message_id for run in turn.runs)]
         await self.channel_layer.group_send(
@@ -137,8 +144,12 @@ class ConversationConsumer(AsyncWebsocketConsumer):
                 "run_ids": run_ids,
             },
         )
-        for run in turn.runs:
-            runs.start_run(run)
+        for run, plan in zip(turn.runs, plans, strict=True):
+            runs.start_run(run, plan)
+        await self.send(
+            text_data=run_frames.composer_errors(None)
+            + run_frames.composer_ack(str(data.get("nonce") or ""))
+        )
 
     async def handle_stop(self, run_id: str) -> None:
         active = await database_sync_to_async(run_store.streaming_runs)(self.conversation_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -48,8 +49,17 @@ def build_messages(run: Run, history: list[Message]) -> list[Any]:
     return messages
 
 
-def _prepare(run_id: str) -> tuple[Run, list[Any], Any]:
-    run = run_store.load_run(run_id)
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run sends: built in the same database visit that saved the turn, so the
+    request can leave as soon as the turn is stored."""
+
+    messages: list[Any]
+    model: Any
+
+
+def prepare(run: Run) -> RunPlan:
+    """Build the chat model and the messages of a run (sync: touches the database)."""
     if run.connection is None:
         raise llm.ConfigurationError(
             "The connection of this run was deleted; choose another connection."
@@ -58,12 +68,19 @@ def _prepare(run_id: str) -> tuple[Run, list[Any], Any]:
         model = llm.chat_model_for(run.connection, run.model, run.parameters)
     except SecretDecryptionError as error:
         raise llm.ConfigurationError(str(error)) from None
-    return run, build_messages(run, run_store.history_for(run)), model
+    return RunPlan(build_messages(run, run_store.history_for(run)), model)
+
+
+def _load_and_prepare(run_id: str) -> RunPlan:
+    return prepare(run_store.load_run(run_id))
 
 
 class ActiveRun:
-    def __init__(self, run_id: str, conversation_id: int, message_id: int) -> None:
+    def __init__(
+        self, run_id: str, conversation_id: int, message_id: int, plan: RunPlan | None = None
+    ) -> None:
         self.run_id = run_id
+        self.plan = plan
         self.conversation_id = conversation_id
         self.message_id = message_id
         self.layer = get_channel_layer()
@@ -103,8 +120,8 @@ class ActiveRun:
         status, error_kind, error_message = Run.Status.DONE, "", ""
         try:
             self.started = time.monotonic()
-            run, messages, model = await database_sync_to_async(_prepare)(self.run_id)
-            self.stream_task = asyncio.create_task(self.consume(model, messages))
+            plan = self.plan or await database_sync_to_async(_load_and_prepare)(self.run_id)
+            self.stream_task = asyncio.create_task(self.consume(plan.model, plan.messages))
             await self.stream_task
         except asyncio.CancelledError:
             if not self.stop_requested:
@@ -128,7 +145,7 @@ class ActiveRun:
     async def consume(self, model: Any, messages: list[Any]) -> None:
         async for event in model.astream(messages):
             if isinstance(event, llm.TextDelta):
-                self.on_text(event.text)
+                await self.on_text(event.text)
             elif isinstance(event, llm.ReasoningDelta):
                 self.mark_first_token()
             elif isinstance(event, llm.UsageEvent):
@@ -193,18 +210,23 @@ class ActiveRun:
         if self.first_token_at is None:
             self.first_token_at = time.monotonic()
 
-    def on_text(self, text: str) -> None:
+    async def on_text(self, text: str) -> None:
         self.mark_first_token()
         self.parts.append(text)
         self.length += len(text)
-        if self.flush_task is None or self.flush_task.done():
-            # The first piece goes out at once; later ones wait for the flush interval.
-            delay = max(0.0, self.last_flush + self.flush_seconds - time.monotonic())
+        if self.flush_task is not None and not self.flush_task.done():
+            return  # a flush is already due; this piece rides along
+        delay = self.last_flush + self.flush_seconds - time.monotonic()
+        if delay > 0:
             self.flush_task = asyncio.create_task(self.flush_after(delay))
+            return
+        # Due now (the first piece, or a pause longer than the interval): publish inline, then
+        # yield once so the sockets send it before this loop parses the next network chunk.
+        await self.publish_pending()
+        await asyncio.sleep(0)
 
     async def flush_after(self, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)
+        await asyncio.sleep(delay)
         await self.publish_pending()
 
     async def flush_now(self) -> None:
@@ -234,9 +256,11 @@ def render_final(message_id: int) -> str:
     return run_frames.render_message(run_store.message_with_run(message_id), oob=True)
 
 
-def start_run(run: Run) -> ActiveRun:
-    """Start a run in this process's event loop; it lives until it ends or is stopped."""
-    active = ActiveRun(str(run.pk), run.conversation_id, run.message_id)
+def start_run(run: Run, plan: RunPlan | None = None) -> ActiveRun:
+    """Start a run in this process's event loop; it lives until it ends or is stopped.
+    Without a plan the run loads one itself; a plan that failed to build is passed as None
+    so that the run reports the error in the conversation like any other failure."""
+    active = ActiveRun(str(run.pk), run.conversation_id, run.message_id, plan)
     ACTIVE_RUNS[active.run_id] = active
     active.task = asyncio.get_running_loop().create_task(active.main())
     return active

@@ -1,7 +1,7 @@
 """The chat-model base: retries, rate limiting, invoke/stream/batch — one code path.
 
 A protocol implements one method, `_astream_once(messages)`, which streams the events of a
-single HTTP attempt. Everything else (retries with backoff, the rate limiter, collecting a
+single HTTP attempt in batches (one list per network read: fewer generator hops per token). Everything else (retries with backoff, the rate limiter, collecting a
 `Response`, the sync wrappers, batches) lives here once.
 """
 
@@ -94,7 +94,7 @@ class BaseChatModel:
 
     # -- the one method a protocol implements ------------------------------------------------
 
-    def _astream_once(self, messages: list[Message]) -> AsyncIterator[StreamEvent]:
+    def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         raise NotImplementedError
 
     # -- streaming ---------------------------------------------------------------------------
@@ -110,11 +110,12 @@ class BaseChatModel:
                 await self.config.rate_limiter.aacquire()
             produced_output = False
             try:
-                async with contextlib.aclosing(self._astream_once(conversation)) as events:
-                    async for event in events:
-                        if isinstance(event, OUTPUT_EVENTS):
-                            produced_output = True
-                        yield event
+                async with contextlib.aclosing(self._astream_once(conversation)) as batches:
+                    async for batch in batches:
+                        for event in batch:
+                            if not produced_output and isinstance(event, OUTPUT_EVENTS):
+                                produced_output = True
+                            yield event
                 return
             except ProviderError as error:
                 if (

@@ -25,6 +25,7 @@ from providers.events import (
     Usage,
     UsageEvent,
 )
+from providers.http_client import new_client
 from providers.http_errors import (
     error_from_response,
     error_from_stream_payload,
@@ -225,25 +226,25 @@ class OpenAIChatModel(BaseChatModel):
         seconds = self.config.timeout
         return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
-    async def _astream_once(self, messages: list[Message]) -> AsyncIterator[StreamEvent]:
+    async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         base = self.config.base_url
         include_usage = base not in _REJECTS_STREAM_OPTIONS
         try:
-            async for event in self._request(messages, include_usage=include_usage):
-                yield event
+            async for batch in self._request(messages, include_usage=include_usage):
+                yield batch
         except BadRequestError as error:
             if not (include_usage and _mentions_stream_options(error)):
                 raise
             _REJECTS_STREAM_OPTIONS.add(base)
-            async for event in self._request(messages, include_usage=False):
-                yield event
+            async for batch in self._request(messages, include_usage=False):
+                yield batch
 
     async def _request(
         self, messages: list[Message], *, include_usage: bool
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncIterator[list[StreamEvent]]:
         body = json.dumps(self.build_body(messages, include_usage=include_usage)).encode()
         provider = self.config.provider
-        async with httpx.AsyncClient(transport=self._transport, timeout=self.timeout()) as client:
+        async with new_client(transport=self._transport, timeout=self.timeout()) as client:
             try:
                 async with client.stream(
                     "POST", self.endpoint, content=body, headers=self.headers()
@@ -257,29 +258,45 @@ class OpenAIChatModel(BaseChatModel):
                     if "application/json" in content_type:
                         # A server that ignored `stream: true` answered in one piece.
                         text = (await response.aread()).decode("utf-8", errors="replace")
-                        for event in _events_from_whole_response(text, provider):
-                            yield event
+                        yield _events_from_whole_response(text, provider)
                         return
-                    async for event in _events_from_sse(response, provider):
-                        yield event
+                    async for batch in _events_from_sse(response, provider):
+                        yield batch
             except httpx.HTTPError as error:
                 raise error_from_transport(error, provider=provider, url=self.endpoint) from None
 
 
-async def _events_from_sse(response: httpx.Response, provider: str) -> AsyncIterator[StreamEvent]:
+async def _events_from_sse(
+    response: httpx.Response, provider: str
+) -> AsyncIterator[list[StreamEvent]]:
+    """One batch of events per network read; an error raised mid-batch still delivers the
+    events parsed before it (the partial answer is kept)."""
     parser = SSEParser()
     state = OpenAIStreamState(provider)
     async for chunk in response.aiter_bytes():
-        for sse in parser.feed(chunk):
-            for event in state.handle(sse.data):
-                yield event
-            if state.done:
-                return
-    for sse in parser.close():
-        for event in state.handle(sse.data):
-            yield event
+        batch: list[StreamEvent] = []
+        try:
+            for sse in parser.feed(chunk):
+                batch.extend(state.handle(sse.data))
+                if state.done:
+                    break
+        except ProviderError:
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
         if state.done:
             return
+    batch = []
+    for sse in parser.close():
+        batch.extend(state.handle(sse.data))
+        if state.done:
+            break
+    if batch:
+        yield batch
+    if state.done:
+        return
     raise MalformedResponseError(
         "The stream ended before the server said it was finished (no [DONE]); the answer may "
         "be cut short. Try again; if it keeps happening the server or a proxy is dropping "

@@ -13,6 +13,7 @@ import httpx
 
 from providers.chat_model import BaseChatModel, ModelConfig, run_sync
 from providers.errors import ConfigurationError, MalformedResponseError
+from providers.http_client import new_client
 from providers.http_errors import error_from_response, error_from_transport
 from providers.openai_chat import OpenAIChatModel
 from providers.rate_limiter import InMemoryRateLimiter
@@ -199,7 +200,7 @@ async def alist_models(
     url = _base_url(spec, base_url) + "/models"
     key = _api_key(spec, api_key)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
+    async with new_client(transport=transport, timeout=timeout) as client:
         try:
             response = await client.get(url, headers=headers)
         except httpx.HTTPError as error:

@@ -82,15 +82,28 @@ from chat.models import Connection, Conversation
 user = get_user_model().objects.create_user({username!r}, password="a-long-password-123")
 connection = Connection.objects.create(
     name={username!r}, kind="openai_compatible", base_url={base_url!r})
-conversation = Conversation.objects.create(owner=user)
+ids = [Conversation.objects.create(owner=user).pk for _ in range({count})]
 client = Client()
 client.force_login(user)
-print(conversation.pk, connection.pk, client.cookies["sessionid"].value)
+print(",".join(map(str, ids)), connection.pk, client.cookies["sessionid"].value)
 """
 
 
-def create_user_with_connection(server: Any, base_url: str, username: str) -> tuple[int, int, str]:
-    """(conversation id, connection id, session id) made through the server's own manage.py."""
-    output = server.manage("shell", "-c", SETUP_SCRIPT.format(username=username, base_url=base_url))
-    conversation_id, connection_id, session_id = output.strip().splitlines()[-1].split()
-    return int(conversation_id), int(connection_id), session_id
+@dataclass(frozen=True)
+class Account:
+    conversation_ids: list[int]
+    connection_id: int
+    session_id: str
+
+    @property
+    def conversation_id(self) -> int:
+        return self.conversation_ids[0]
+
+
+def create_account(server: Any, base_url: str, username: str, conversations: int = 1) -> Account:
+    """A user with a connection to `base_url` and empty conversations, made through the
+    server's own manage.py (so it lands in that server's database), and a session for it."""
+    script = SETUP_SCRIPT.format(username=username, base_url=base_url, count=conversations)
+    last_line = server.manage("shell", "-c", script).strip().splitlines()[-1]
+    ids, connection_id, session_id = last_line.split()
+    return Account([int(pk) for pk in ids.split(",")], int(connection_id), session_id)

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import re
 
-from tests.ws_client import PlaygroundSocket, create_user_with_connection
+from tests.ws_client import PlaygroundSocket, create_account
 
 
 async def test_a_run_in_one_process_is_caught_up_and_stopped_from_the_other(two_servers, fake):
     first, second = two_servers
-    conversation, connection, session = create_user_with_connection(first, fake.base_url, "scale")
+    account = create_account(first, fake.base_url, "scale")
+    conversation, connection, session = (
+        account.conversation_id,
+        account.connection_id,
+        account.session_id,
+    )
     async with PlaygroundSocket(first.url, conversation, session) as starter:
         await starter.frame()  # the snapshot
         await starter.send(
@@ -37,7 +42,12 @@ async def test_a_run_in_one_process_is_caught_up_and_stopped_from_the_other(two_
 
 async def test_closing_the_socket_does_not_end_the_run(two_servers, fake):
     first, second = two_servers
-    conversation, connection, session = create_user_with_connection(first, fake.base_url, "closer")
+    account = create_account(first, fake.base_url, "closer")
+    conversation, connection, session = (
+        account.conversation_id,
+        account.connection_id,
+        account.session_id,
+    )
     async with PlaygroundSocket(first.url, conversation, session) as starter:
         await starter.frame()
         await starter.send(
