@@ -1,0 +1,125 @@
+import pytest
+
+from chat.models import Connection
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "sk-very-secret-key-1234"
+
+
+def add(client, **fields):
+    data = {"kind": "openai_compatible", "name": "Local", "base_url": "http://127.0.0.1:8080/v1",
+            "api_key": SECRET, **fields}  # fmt: skip
+    return client.post("/connections/", data)
+
+
+def test_an_admin_adds_a_connection_whose_key_is_encrypted_at_rest(admin_client):
+    response = add(admin_client)
+    assert response.status_code == 302
+    connection = Connection.objects.get(name="Local")
+    assert connection.api_key_last4 == "1234"
+    assert SECRET.encode() not in bytes(connection.api_key_encrypted)
+    assert connection.base_url == "http://127.0.0.1:8080/v1"
+
+
+def test_the_key_never_comes_back_to_the_browser(admin_client, make_conversation, admin_user):
+    add(admin_client)
+    connection = Connection.objects.get(name="Local")
+    conversation = make_conversation(admin_user)
+    pages = [
+        admin_client.get("/connections/"),
+        admin_client.get(f"/connections/{connection.pk}/edit/"),
+        admin_client.get(f"/c/{conversation.pk}/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert SECRET not in page.content.decode()
+    assert "Key set, ending in 1234" in pages[0].content.decode()
+
+
+def test_editing_with_a_blank_key_keeps_the_stored_key(admin_client):
+    add(admin_client)
+    connection = Connection.objects.get(name="Local")
+    before = bytes(connection.api_key_encrypted)
+    admin_client.post(
+        f"/connections/{connection.pk}/edit/",
+        {
+            "kind": "openai_compatible",
+            "name": "Renamed",
+            "base_url": "http://127.0.0.1:9/v1",
+            "api_key": "",
+        },
+    )
+    connection.refresh_from_db()
+    assert connection.name == "Renamed"
+    assert bytes(connection.api_key_encrypted) == before
+
+
+def test_the_stored_key_can_be_removed(admin_client):
+    add(admin_client)
+    connection = Connection.objects.get(name="Local")
+    admin_client.post(
+        f"/connections/{connection.pk}/edit/",
+        {"kind": "openai_compatible", "name": "Local", "base_url": "http://127.0.0.1:9/v1",
+         "api_key": "", "remove_key": "on"},
+    )  # fmt: skip
+    connection.refresh_from_db()
+    assert (bytes(connection.api_key_encrypted), connection.api_key_last4) == (b"", "")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"base_url": ""}, "needs its base URL"),
+        ({"base_url": "ftp://example.com/v1"}, "Use an http:// or https:// URL"),
+        ({"base_url": "not a url"}, "Enter a valid URL"),
+        ({"kind": "openai", "base_url": "", "api_key": ""}, "OpenAI needs an API key"),
+        ({"kind": "anthropic"}, "Select a valid choice"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(admin_client, fields, message):
+    page = add(admin_client, **fields)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert not Connection.objects.exists()
+
+
+def test_names_are_unique(admin_client):
+    add(admin_client)
+    page = add(admin_client, name="local")
+    assert "exists" in page.content.decode()
+    assert Connection.objects.count() == 1
+
+
+def test_members_see_connections_but_cannot_change_them(member_client, make_connection):
+    connection = make_connection(name="Shared", api_key="sk-member-cannot-see-9999")
+    page = member_client.get("/connections/").content.decode()
+    assert "Shared" in page and "ending in 9999" in page and "sk-member" not in page
+    assert add(member_client).status_code == 403
+    assert member_client.post(f"/connections/{connection.pk}/delete/").status_code == 403
+    assert member_client.get(f"/connections/{connection.pk}/edit/").status_code == 403
+    assert Connection.objects.count() == 1
+
+
+def test_an_admin_deletes_a_connection(admin_client, make_connection):
+    connection = make_connection()
+    admin_client.post(f"/connections/{connection.pk}/delete/")
+    assert not Connection.objects.exists()
+
+
+@pytest.mark.live
+def test_testing_a_connection_lists_the_servers_models(
+    admin_client, make_connection, fake_provider
+):
+    connection = make_connection(base_url=fake_provider.base_url)
+    page = admin_client.post(f"/connections/{connection.pk}/test/").content.decode()
+    assert "Connected — 9 models" in page and "fake-model" in page
+
+
+@pytest.mark.live
+def test_a_failed_test_says_why_without_the_key(admin_client, make_connection, fake_provider):
+    fake_provider.state.api_key = "the-right-key"
+    connection = make_connection(base_url=fake_provider.base_url, api_key="sk-the-wrong-key-5555")
+    page = admin_client.post(f"/connections/{connection.pk}/test/").content.decode()
+    assert "Could not connect" in page and "API key" in page
+    assert "sk-the-wrong-key" not in page

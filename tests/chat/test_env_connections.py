@@ -1,0 +1,39 @@
+import pytest
+
+from chat.env_connections import OPENAI_ENV_NAME
+from chat.llm import api_key_for, available_connections
+from chat.models import Connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openai_api_key_in_the_environment_becomes_a_connection_whose_key_is_not_stored(
+    monkeypatch,
+):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env-secret-abcd")
+    [connection] = available_connections()
+    assert connection.name == OPENAI_ENV_NAME
+    assert connection.source == Connection.Source.ENV
+    assert connection.kind == "openai"
+    assert bytes(connection.api_key_encrypted) == b""
+    assert api_key_for(connection) == "sk-env-secret-abcd"
+
+
+def test_the_env_connection_follows_openai_base_url_and_disappears_with_the_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    [connection] = available_connections()
+    assert (connection.kind, connection.base_url) == (
+        "openai_compatible",
+        "http://127.0.0.1:8080/v1",
+    )
+    monkeypatch.delenv("OPENAI_API_KEY")
+    assert available_connections() == []
+
+
+def test_env_connections_cannot_be_edited_in_the_browser(admin_client, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    [connection] = available_connections()
+    assert admin_client.get(f"/connections/{connection.pk}/edit/").status_code == 404
+    page = admin_client.get("/connections/").content.decode()
+    assert "From environment" in page and "sk-env" not in page
