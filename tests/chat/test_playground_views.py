@@ -1,0 +1,128 @@
+import re
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+
+from chat import run_store
+from chat.models import Conversation, Message
+from chat.run_settings import parse_run_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_creates_a_first_conversation_then_returns_to_the_latest(member_client, user):
+    first = member_client.get("/")
+    conversation = Conversation.objects.get(owner=user)
+    assert first["Location"] == f"/c/{conversation.pk}/"
+    assert member_client.get("/")["Location"] == f"/c/{conversation.pk}/"
+
+
+def test_without_any_connection_the_screen_explains_how_to_add_one(
+    member_client, user, make_conversation
+):
+    page = member_client.get(f"/c/{make_conversation(user).pk}/").content.decode()
+    assert "No provider is configured" in page
+    assert "Add a connection" in page and "OPENAI_API_KEY" in page
+
+
+def test_the_panel_shows_the_saved_settings(
+    member_client, user, make_conversation, make_connection
+):
+    connection = make_connection(name="Local llama")
+    conversation = make_conversation(
+        user, system_prompt="Be kind.",
+        settings={"connection_id": connection.pk, "model": "smollm2",
+                  "params": {"temperature": 0.3, "stop": ["###", "END"], "max_retries": 1}},
+    )  # fmt: skip
+    page = member_client.get(f"/c/{conversation.pk}/").content.decode()
+    assert "No provider is configured" not in page
+    assert re.search(rf'<option value="{connection.pk}" selected>Local llama', page)
+    assert 'value="smollm2"' in page and 'value="0.3"' in page and 'value="1"' in page
+    assert "###\nEND</textarea>" in page and "Be kind.</textarea>" in page
+    assert f'ws-connect="/ws/c/{conversation.pk}/"' in page
+
+
+def test_valid_settings_are_saved_and_invalid_ones_explained(
+    member_client, user, make_conversation
+):
+    conversation = make_conversation(user)
+    url = f"/c/{conversation.pk}/settings/"
+    answer = member_client.post(url, {"model": "m", "temperature": "0.7", "system_prompt": "Hi"})
+    assert 'role="alert"' not in answer.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.settings["params"] == {"temperature": 0.7}
+    assert conversation.system_prompt == "Hi"
+    answer = member_client.post(url, {"model": "m", "temperature": "5"}).content.decode()
+    assert 'role="alert"' in answer and "Temperature must be between 0 and 2" in answer
+    conversation.refresh_from_db()
+    assert conversation.settings["params"] == {"temperature": 0.7}
+
+
+@pytest.mark.live
+def test_the_model_list_comes_from_the_connections_server(
+    member_client, user, make_conversation, make_connection, fake_provider
+):
+    connection = make_connection(base_url=fake_provider.base_url)
+    conversation = make_conversation(user)
+    page = member_client.get(
+        f"/c/{conversation.pk}/models/?connection={connection.pk}"
+    ).content.decode()
+    assert '<option value="fake-model">' in page and "9 models available" in page
+
+
+def test_a_model_list_that_fails_says_so_and_lets_you_type(
+    member_client, user, make_conversation, make_connection
+):
+    connection = make_connection(base_url="http://127.0.0.1:1/v1")
+    conversation = make_conversation(user)
+    page = member_client.get(
+        f"/c/{conversation.pk}/models/?connection={connection.pk}"
+    ).content.decode()
+    assert "Could not list models" in page and "Type the model name" in page
+
+
+def _conversation_with_turns(user, connection, turns: int) -> Conversation:
+    conversation = Conversation.objects.create(owner=user)
+    settings = parse_run_settings({"connection": str(connection.pk), "model": "m"})
+    for index in range(turns):
+        turn = run_store.start_turn(conversation, f"question {index}", settings)
+        run_store.finish_run(
+            str(turn.runs[0].pk), text=f"**answer** {index}", status="done",
+            fields={"duration_ms": 900, "time_to_first_token_ms": 100, "output_tokens": 40},
+        )  # fmt: skip
+    return conversation
+
+
+def test_a_page_of_history_costs_the_same_queries_however_long(
+    member_client, user, make_connection, django_assert_num_queries
+):
+    connection = make_connection()
+    short = _conversation_with_turns(user, connection, 1)
+    long = _conversation_with_turns(user, connection, 10)
+    member_client.get(f"/c/{short.pk}/")  # warm up: the first request checks for accounts
+    with CaptureQueriesContext(db) as few:
+        member_client.get(f"/c/{short.pk}/")
+    with CaptureQueriesContext(db) as many:
+        page = member_client.get(f"/c/{long.pk}/").content.decode()
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert page.count('data-role="assistant"') == 10
+    assert "<strong>answer</strong> 9" in page
+    assert "TTFT 100 ms" in page and "50.0 tok/s" in page
+
+
+def test_history_keeps_error_and_stopped_states(member_client, user, make_connection):
+    connection = make_connection()
+    conversation = Conversation.objects.create(owner=user)
+    settings = parse_run_settings({"connection": str(connection.pk), "model": "m"})
+    stopped = run_store.start_turn(conversation, "a", settings).runs[0]
+    run_store.finish_run(str(stopped.pk), text="partial", status="stopped", fields={})
+    failed = run_store.start_turn(conversation, "b", settings).runs[0]
+    run_store.finish_run(
+        str(failed.pk), text="", status="error",
+        fields={"error_kind": "RateLimitError", "error_message": "Slow down."},
+    )  # fmt: skip
+    page = member_client.get(f"/c/{conversation.pk}/").content.decode()
+    assert 'data-status="stopped"' in page and "Stopped — the answer above is partial." in page
+    assert 'role="alert"' in page and "Slow down." in page
+    assert Message.objects.filter(conversation=conversation).count() == 4
