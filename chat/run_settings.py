@@ -31,7 +31,7 @@ DEFAULTS = {"timeout": 60.0, "max_retries": 2}
 class RunSettings:
     connection_id: int | None
     model: str
-    system_prompt: str = ""
+    system_prompt: str | None = None  # None: the form did not include it; keep the saved one
     params: dict[str, Any] = field(default_factory=dict)
 
     def as_saved(self) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def parse_run_settings(data: Mapping[str, Any]) -> RunSettings:
     return RunSettings(
         connection_id=connection_id,
         model=model,
-        system_prompt=str(data.get("system_prompt", "") or ""),
+        system_prompt=_value(data, "system_prompt") if "system_prompt" in data else None,
         params=params,
     )
 

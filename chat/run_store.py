@@ -32,7 +32,8 @@ def start_turn(conversation: Conversation, text: str, settings: RunSettings) -> 
     Taking a list of settings later lets side-by-side panes start several runs per turn."""
     connection = Connection.objects.get(pk=settings.connection_id)
     with transaction.atomic():
-        conversation.system_prompt = settings.system_prompt
+        if settings.system_prompt is not None:
+            conversation.system_prompt = settings.system_prompt
         conversation.settings = settings.as_saved()
         if not conversation.title:
             first_line = " ".join(text.split())

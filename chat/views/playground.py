@@ -51,7 +51,8 @@ def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
         errors = error.message_dict
     else:
         errors = {}
-        current.system_prompt = settings.system_prompt
+        if settings.system_prompt is not None:
+            current.system_prompt = settings.system_prompt
         current.settings = settings.as_saved()
         current.save(update_fields=["system_prompt", "settings", "updated_at"])
     # Only the error box is swapped: re-rendering inputs would steal focus mid-typing.

@@ -63,3 +63,8 @@ def test_saved_settings_come_back_as_the_same_form_values():
     settings = parse_run_settings(data)
     conversation = Conversation(system_prompt=settings.system_prompt, settings=settings.as_saved())
     assert settings_for_form(conversation) == data
+
+
+def test_a_form_without_the_system_prompt_leaves_the_saved_one_alone():
+    assert parse_run_settings({"model": "m"}).system_prompt is None
+    assert parse_run_settings({"model": "m", "system_prompt": ""}).system_prompt == ""
