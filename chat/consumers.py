@@ -42,9 +42,12 @@ def _snapshot(conversation_id: int) -> tuple[str, set[int], list[tuple[str, int]
 
 def _start_turn(conversation_id: int, owner_id: int, text: str, settings: Any):
     conversation = Conversation.objects.get(pk=conversation_id, owner_id=owner_id)
-    if not Connection.objects.filter(pk=settings.connection_id).exists():
-        raise ValidationError({"connection": "That connection no longer exists; choose another."})
-    turn = run_store.start_turn(conversation, text, settings)
+    try:
+        turn = run_store.start_turn(conversation, text, settings)
+    except Connection.DoesNotExist:
+        raise ValidationError(
+            {"connection": "That connection no longer exists; choose another."}
+        ) from None
     articles = "".join(
         run_frames.render_message(message)
         for message in [turn.user_message, *(run.message for run in turn.runs)]
@@ -90,15 +93,16 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await runs.request_catchup(run_id, self.channel_name)
         if streaming:
             await self.send(text_data=run_frames.busy(True))
-            asyncio.get_running_loop().call_later(
-                CATCHUP_TIMEOUT_SECONDS,
-                lambda ids=[r for r, _ in streaming]: asyncio.ensure_future(self.give_up(ids)),
+            self.give_up_task = asyncio.create_task(
+                self.give_up([run_id for run_id, _ in streaming], after=CATCHUP_TIMEOUT_SECONDS)
             )
         else:
             await self.send(text_data=run_frames.busy(False))
 
     async def disconnect(self, code: int) -> None:
         # The runs go on: they belong to the process, not to this socket.
+        if getattr(self, "give_up_task", None) is not None:
+            self.give_up_task.cancel()
         if hasattr(self, "user_id"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -208,8 +212,9 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         busy = bool(self.sent or self.waiting)
         await self.send(text_data=event["html"] + run_frames.busy(busy))
 
-    async def give_up(self, run_ids: list[str]) -> None:
+    async def give_up(self, run_ids: list[str], *, after: float) -> None:
         """Runs that never answered a catch-up belong to a process that is gone."""
+        await asyncio.sleep(after)
         for run_id in run_ids:
             if run_id not in self.waiting:
                 continue

@@ -114,12 +114,13 @@ class ActiveRun:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def main(self) -> None:
-        self.control_channel = await self.layer.new_channel()
-        await self.layer.group_add(run_group(self.run_id), self.control_channel)
-        listener = asyncio.create_task(self.listen())
+        listener: asyncio.Task[None] | None = None
         status, error_kind, error_message = Run.Status.DONE, "", ""
         try:
             self.started = time.monotonic()
+            self.control_channel = await self.layer.new_channel()
+            await self.layer.group_add(run_group(self.run_id), self.control_channel)
+            listener = asyncio.create_task(self.listen())
             plan = self.plan or await database_sync_to_async(_load_and_prepare)(self.run_id)
             self.stream_task = asyncio.create_task(self.consume(plan.model, plan.messages))
             await self.stream_task
@@ -137,9 +138,10 @@ class ActiveRun:
             status, error_kind = Run.Status.ERROR, "InternalError"
             error_message = user_errors.UNEXPECTED.format(kind=type(error).__name__)
         finally:
-            listener.cancel()
-            await self.layer.group_discard(run_group(self.run_id), self.control_channel)
             ACTIVE_RUNS.pop(self.run_id, None)
+            if listener is not None:
+                listener.cancel()
+                await self.layer.group_discard(run_group(self.run_id), self.control_channel)
         await self.finish(status, error_kind, error_message)
 
     async def consume(self, model: Any, messages: list[Any]) -> None:
