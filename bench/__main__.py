@@ -1,6 +1,7 @@
 import asyncio
 
-from bench import relay
+from bench import relay, stop
 
 if __name__ == "__main__":
     asyncio.run(relay.main())
+    asyncio.run(stop.main())
