@@ -145,18 +145,22 @@ class ActiveRun:
         await self.finish(status, error_kind, error_message)
 
     async def consume(self, model: Any, messages: list[Any]) -> None:
-        async for event in model.astream(messages):
-            if isinstance(event, llm.TextDelta):
-                await self.on_text(event.text)
-            elif isinstance(event, llm.ReasoningDelta):
-                self.mark_first_token()
-            elif isinstance(event, llm.UsageEvent):
-                self.usage = event.usage
-            elif isinstance(event, llm.FinishEvent):
-                self.finish_reason = event.finish_reason or ""
-            elif isinstance(event, llm.RetryEvent):
-                self.retries += 1
-                await self.publish({"type": "run.status", "text": retry_text(event, model)})
+        async for batch in model.astream_batches(messages):
+            texts: list[str] = []
+            for event in batch:
+                if isinstance(event, llm.TextDelta):
+                    texts.append(event.text)
+                elif isinstance(event, llm.ReasoningDelta):
+                    self.mark_first_token()
+                elif isinstance(event, llm.UsageEvent):
+                    self.usage = event.usage
+                elif isinstance(event, llm.FinishEvent):
+                    self.finish_reason = event.finish_reason or ""
+                elif isinstance(event, llm.RetryEvent):
+                    self.retries += 1
+                    await self.publish({"type": "run.status", "text": retry_text(event, model)})
+            if texts:
+                await self.on_text("".join(texts))
 
     async def finish(self, status: str, error_kind: str, error_message: str) -> None:
         await self.flush_now()
@@ -222,10 +226,13 @@ class ActiveRun:
         if delay > 0:
             self.flush_task = asyncio.create_task(self.flush_after(delay))
             return
-        # Due now (the first piece, or a pause longer than the interval): publish inline, then
-        # yield once so the sockets send it before this loop parses the next network chunk.
+        # Due now (the first piece, or a pause longer than the interval): publish inline.
+        first = self.published == 0
         await self.publish_pending()
-        await asyncio.sleep(0)
+        if first:
+            # The sockets need a few loop turns to put it on the wire; a millisecond's pause
+            # gives them those turns before the parser takes the loop for the next chunk.
+            await asyncio.sleep(0.001)
 
     async def flush_after(self, delay: float) -> None:
         await asyncio.sleep(delay)

@@ -104,7 +104,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'playground.sqlite3'}"),
-        conn_max_age=int(os.environ.get("PLAYGROUND_DB_CONN_MAX_AGE", "0")),
+        # Reused connections: every websocket turn visits the database from a worker thread,
+        # and opening a connection there each time cost more than the queries themselves.
+        conn_max_age=int(os.environ.get("PLAYGROUND_DB_CONN_MAX_AGE", "300")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

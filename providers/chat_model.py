@@ -103,6 +103,14 @@ class BaseChatModel:
         """Stream events. Retryable errors before any output are retried with backoff; once
         output has begun an error is raised, never retried silently. Cancelling the consumer
         closes the upstream HTTP response at once."""
+        async with contextlib.aclosing(self.astream_batches(messages)) as batches:
+            async for batch in batches:
+                for event in batch:
+                    yield event
+
+    async def astream_batches(self, messages: MessagesInput) -> AsyncIterator[list[StreamEvent]]:
+        """`astream` as lists of events, one per network read: for relays that pay a cost
+        per item handed over (the playground's run engine)."""
         conversation = as_messages(messages)
         attempt = 0
         while True:
@@ -112,10 +120,9 @@ class BaseChatModel:
             try:
                 async with contextlib.aclosing(self._astream_once(conversation)) as batches:
                     async for batch in batches:
-                        for event in batch:
-                            if not produced_output and isinstance(event, OUTPUT_EVENTS):
-                                produced_output = True
-                            yield event
+                        if not produced_output:
+                            produced_output = any(isinstance(e, OUTPUT_EVENTS) for e in batch)
+                        yield batch
                 return
             except ProviderError as error:
                 if (
@@ -127,7 +134,7 @@ class BaseChatModel:
                     raise
                 attempt += 1
                 delay = self._backoff.delay(attempt, error.retry_after)
-                yield RetryEvent(attempt=attempt, delay=delay, error=error)
+                yield [RetryEvent(attempt=attempt, delay=delay, error=error)]
                 await self._sleep(delay)
 
     def stream(self, messages: MessagesInput) -> Iterator[StreamEvent]:

@@ -31,28 +31,36 @@ class SSEParser:
         """End of body: a final event without its blank line still counts."""
         self._buffer += self._decoder.decode(b"", final=True)
         events = self._drain_lines()
-        if self._buffer:
-            events.extend(self._line(self._buffer))
-            self._buffer = ""
-        events.extend(self._dispatch())
+        rest = self._buffer.rstrip("\r")  # a final lone \r is a line end, not data
+        for event in (self._line(rest) if rest else None, self._dispatch()):
+            if event is not None:
+                events.append(event)
+        self._buffer = ""
         return events
 
     def _drain_lines(self) -> list[SSEEvent]:
+        """Complete lines are consumed by moving an index: one slice of the buffer per
+        network chunk, not one per line (a chunk can hold hundreds of lines)."""
         events: list[SSEEvent] = []
+        buffer = self._buffer
+        position = 0
         while True:
-            index = _line_end(self._buffer)
-            if index is None:
-                return events
-            end, width = index
-            line = self._buffer[:end]
-            self._buffer = self._buffer[end + width :]
-            events.extend(self._line(line))
+            found = _line_end(buffer, position)
+            if found is None:
+                break
+            end, following = found
+            event = self._line(buffer[position:end])
+            if event is not None:
+                events.append(event)
+            position = following
+        self._buffer = buffer[position:]
+        return events
 
-    def _line(self, line: str) -> list[SSEEvent]:
+    def _line(self, line: str) -> SSEEvent | None:
         if line == "":
             return self._dispatch()
         if line.startswith(":"):
-            return []  # comment / keep-alive
+            return None  # comment / keep-alive
         name, _, value = line.partition(":")
         if value.startswith(" "):
             value = value[1:]
@@ -60,23 +68,24 @@ class SSEParser:
             self._data.append(value)
         elif name == "event":
             self._event = value
-        return []
+        return None
 
-    def _dispatch(self) -> list[SSEEvent]:
+    def _dispatch(self) -> SSEEvent | None:
         if not self._data and not self._event:
-            return []
+            return None
         event = SSEEvent(event=self._event, data="\n".join(self._data))
         self._event = ""
         self._data = []
-        return [event]
+        return event
 
 
-def _line_end(buffer: str) -> tuple[int, int] | None:
-    """Position and width of the first line terminator (\\r\\n, \\n or \\r)."""
-    newline = buffer.find("\n")
-    carriage = buffer.find("\r", 0, newline if newline != -1 else len(buffer))
+def _line_end(buffer: str, start: int) -> tuple[int, int] | None:
+    """(end of the line, start of the next) for the first terminator (\\r\\n, \\n or \\r)
+    at or after `start`, or None when the line is not complete yet."""
+    newline = buffer.find("\n", start)
+    carriage = buffer.find("\r", start, newline if newline != -1 else len(buffer))
     if carriage == -1:
-        return None if newline == -1 else (newline, 1)
+        return None if newline == -1 else (newline, newline + 1)
     if carriage + 1 == len(buffer):
         return None  # could be the first half of \r\n: wait for more
-    return carriage, 2 if buffer[carriage + 1] == "\n" else 1
+    return carriage, carriage + (2 if buffer[carriage + 1] == "\n" else 1)

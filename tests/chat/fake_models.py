@@ -41,6 +41,11 @@ class FakeChatModel:
     def text(self) -> str:
         return "".join(self.pieces)
 
+    async def astream_batches(self, messages: list[Any]):
+        """Each event in a batch of its own, as a slow network would deliver them."""
+        async for event in self.astream(messages):
+            yield [event]
+
     async def astream(self, messages: list[Any]):
         self.received = list(messages)
         self.started.set()

@@ -314,6 +314,22 @@ class FakeProvider:
         finally:
             watcher.cancel()
 
+    async def _emit_fast(self, model, tokens, send) -> None:
+        """No delay: the cheapest bytes this process can make, sent in 16 KiB writes as a
+        network would deliver them, so a benchmark measures its client, not this server."""
+        head = json.dumps(_delta_chunk(model, {"content": "\x00"})).split('"\\u0000"')
+        block: list[bytes] = []
+        size = 0
+        for index, token in enumerate(tokens):
+            piece = f"data: {head[0]}{json.dumps(token)}{head[1]}\n\n".encode()
+            block.append(piece)
+            size += len(piece)
+            if index == 0 or size >= 16384:  # the first token alone: time to first token
+                await send(b"".join(block))
+                block, size = [], 0
+        if block:
+            await send(b"".join(block))
+
     async def _emit(self, model, body, tokens, script, writer, watcher) -> None:
         async def send(data: bytes) -> None:
             if watcher.done():
@@ -332,7 +348,10 @@ class FakeProvider:
         await send(_chunk(_delta_chunk(model, {"role": "assistant", "content": None})))
         for reasoning in script.get("reasoning", []):
             await send(_chunk(_delta_chunk(model, {"reasoning_content": reasoning})))
-        for index, token in enumerate(tokens):
+        fast = not delay and not {"error_after_tokens", "stall_after_tokens"} & script.keys()
+        if fast:
+            await self._emit_fast(model, tokens, send)
+        for index, token in enumerate([] if fast else tokens):
             if script.get("error_after_tokens") == index:
                 await send(_chunk({"error": {"message": "The fake server failed mid-stream",
                                              "type": "server_error"}}))  # fmt: skip
