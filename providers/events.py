@@ -28,9 +28,10 @@ class ToolCall:
     arguments: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TextDelta:
-    """A piece of the visible answer."""
+    """A piece of the visible answer. (Not frozen: one is made per streamed token, and a
+    frozen dataclass's __init__ costs several times more.)"""
 
     text: str
 

@@ -7,11 +7,12 @@ several events at once); `SSEParser.feed` returns the events completed so far.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class SSEEvent:
+class SSEEvent(NamedTuple):
+    """One dispatched event (a tuple: made once per streamed token, so it must be cheap)."""
+
     event: str
     data: str
 
@@ -44,6 +45,14 @@ class SSEParser:
         events: list[SSEEvent] = []
         buffer = self._buffer
         position = 0
+        if "\r" not in buffer:
+            # The usual case, LF only: let str.split find the lines in C.
+            *lines, self._buffer = buffer.split("\n")
+            for line in lines:
+                event = self._line(line)
+                if event is not None:
+                    events.append(event)
+            return events
         while True:
             found = _line_end(buffer, position)
             if found is None:
