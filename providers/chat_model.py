@@ -187,10 +187,13 @@ class BaseChatModel:
                 response.usage = event.usage
             elif isinstance(event, FinishEvent):
                 response.finish_reason = event.finish_reason
+                response.raw = event.raw
             elif isinstance(event, RetryEvent):
                 response.retries += 1
         response.text = "".join(text)
         response.reasoning = "".join(reasoning)
+        if response.raw is not None:
+            response.raw = {**response.raw, "text": response.text}
         return response
 
     def invoke(self, messages: MessagesInput) -> Response:

@@ -61,6 +61,9 @@ class FinishEvent:
     content_filter, or the provider's own word when it has no equivalent."""
 
     finish_reason: str | None
+    # The provider's own description of the answer, without its text (id, model, usage as
+    # sent, native finish reason...), secrets and base64 redacted. `Response.raw` adds the text.
+    raw: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from providers.http_errors import (
     error_from_transport,
 )
 from providers.messages import Audio, Image, Message
+from providers.redact import redact
 from providers.sse import SSEParser
 
 FINISH_REASONS = {
@@ -43,6 +44,7 @@ FINISH_REASONS = {
     "content_filter": "content_filter",
     "eos": "stop",  # some local servers
 }
+METADATA_KEYS = ("id", "object", "created", "model", "system_fingerprint", "service_tier")
 # Base URLs whose server refused `stream_options`: they are asked without it from then on.
 _REJECTS_STREAM_OPTIONS: set[str] = set()
 
@@ -94,6 +96,7 @@ class OpenAIStreamState:
         self._call_by_index: dict[int, str] = {}
         self._current_call: str | None = None
         self.chunks_seen = 0
+        self.metadata: dict[str, Any] = {}
 
     def handle(self, data: str) -> list[StreamEvent]:
         if data.strip() == "[DONE]":
@@ -113,10 +116,13 @@ class OpenAIStreamState:
             )
         if chunk.get("error"):
             raise error_from_stream_payload(chunk, provider=self.provider)
+        if self.chunks_seen == 0:
+            self.metadata = {key: chunk[key] for key in METADATA_KEYS if key in chunk}
         self.chunks_seen += 1
         usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage")
         if isinstance(usage, dict):
             self.usage = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+            self.metadata["usage"] = usage
         events: list[StreamEvent] = []
         for choice in chunk.get("choices") or ():  # the usage chunk has `choices: []`
             if choice.get("index", 0) != 0:
@@ -125,6 +131,7 @@ class OpenAIStreamState:
             reason = choice.get("finish_reason")
             if reason:
                 self.finish_reason = FINISH_REASONS.get(reason, reason)
+                self.metadata["finish_reason"] = reason
         return events
 
     def _delta(self, delta: dict[str, Any]) -> list[StreamEvent]:
@@ -184,7 +191,7 @@ class OpenAIStreamState:
             events.append(ToolCallEvent(ToolCall(call["id"], call["name"], arguments)))
         if self.usage is not None:
             events.append(UsageEvent(self.usage))
-        events.append(FinishEvent(self.finish_reason))
+        events.append(FinishEvent(self.finish_reason, raw=redact(self.metadata)))
         return events
 
 

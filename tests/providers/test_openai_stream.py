@@ -211,3 +211,14 @@ def test_a_server_that_rejects_stream_options_is_asked_again_without_them_and_re
     assert model.invoke("y").text == "again"
     sent = [json.loads(request.content) for request in recorder.requests]
     assert ["stream_options" in body for body in sent] == [True, False, False]
+
+
+def test_the_raw_answer_keeps_the_providers_own_fields_and_the_text():
+    data = transcript("llamacpp-openai-stream-usage.sse")
+    response = model_for(Recorder(lambda _: sse_response(data))).invoke("x")
+    assert response.raw["id"] == "chatcmpl-UvCqJnegLr9JJFSXmsksik78VJRZD3F3"
+    assert response.raw["system_fingerprint"] == "b0-unknown"
+    assert response.raw["usage"]["prompt_tokens"] == 21
+    assert response.raw["finish_reason"] == "stop"
+    assert response.raw["text"] == response.text
+    assert "sk-test-key" not in json.dumps(response.raw)
