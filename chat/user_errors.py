@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from chat.llm import (
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    MalformedResponseError,
-    ProviderError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
-    RateLimitError,
-)
-
-HEADLINES: list[tuple[type[ProviderError], str]] = [
-    (AuthenticationError, "The provider refused the API key."),
-    (RateLimitError, "The provider is rate limiting these requests."),
-    (ProviderTimeoutError, "The provider took too long to answer."),
-    (ProviderUnavailableError, "The provider could not be reached or failed."),
-    (MalformedResponseError, "The answer stream broke off or could not be read."),
-    (ConfigurationError, "This run is not set up correctly."),
-    (BadRequestError, "The provider rejected the request."),
-]
+from chat.llm import ProviderError
 
 
 def describe(error: ProviderError, *, retries: int = 0) -> str:
-    """Headline, the provider's own words (already secret-free), and the retries made."""
-    headline = next(
-        (text for kind, text in HEADLINES if isinstance(error, kind)), "The provider failed."
-    )
-    parts = [headline, str(error)]
+    """The provider layer's message (written for people: what happened, what to try, never
+    a secret), plus how many retries were spent before giving up."""
+    text = str(error)
     if retries:
-        parts.append(f"Retried {retries} time{'s' if retries != 1 else ''} before giving up.")
-    return " ".join(parts)
+        text += f" Retried {retries} time{'s' if retries != 1 else ''} before giving up."
+    return text
 
 
 UNEXPECTED = (

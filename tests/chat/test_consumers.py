@@ -295,7 +295,7 @@ async def test_a_provider_error_before_any_text_is_explained(user, conversation,
     await tab.connect()
     await tab.send(**send_fields(connection))
     final = await tab.until(r'data-status="error"')
-    assert 'role="alert"' in final and "The provider refused the API key." in final
+    assert 'role="alert"' in final and "Check the API key of this connection." in final
     run = await wait_for_status((await latest_run(conversation)).pk, "error")
     assert run.error_kind == "AuthenticationError"
     await tab.close()
