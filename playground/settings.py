@@ -141,7 +141,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1500}}
+        "default": {
+            "BACKEND": "chat.channel_layer.SweepingInMemoryChannelLayer",
+            "CONFIG": {"capacity": 1500},
+        }
     }
 
 AUTH_PASSWORD_VALIDATORS = [

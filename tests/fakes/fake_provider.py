@@ -73,6 +73,13 @@ def builtin_script(model: str) -> dict[str, Any] | None:
         return {"tokens": words("An answer whose stream is cut"), "end_without_done": True}
     if model == "fake-stall":
         return {"tokens": words("Starting and then"), "stall_after_tokens": 2}
+    if model.startswith("fake-paced-"):  # fake-paced-<tokens>-<milliseconds between tokens>
+        count, milliseconds = model.removeprefix("fake-paced-").split("-")
+        return {
+            "tokens": [f"tok{i} " for i in range(int(count))],
+            "delay_s": int(milliseconds) / 1000,
+            "stamp": True,  # each token carries the wall-clock time it was sent: tok7@<time>
+        }
     if model.startswith("fake-fast-"):
         count = int(model.rsplit("-", 1)[1])
         return {"tokens": [f"tok{i} " for i in range(count)], "delay_s": 0}
@@ -345,6 +352,7 @@ class FakeProvider:
                 raise ClientGone
 
         delay = script.get("delay_s", 0)
+        started = time.monotonic()
         await send(_chunk(_delta_chunk(model, {"role": "assistant", "content": None})))
         for reasoning in script.get("reasoning", []):
             await send(_chunk(_delta_chunk(model, {"reasoning_content": reasoning})))
@@ -359,8 +367,11 @@ class FakeProvider:
             if script.get("stall_after_tokens") == index:
                 await watcher  # keep the connection open and silent until the client leaves
                 raise ClientGone
+            if script.get("stamp"):
+                token = f"{token.rstrip()}@{time.time():.6f} "
             await send(_chunk(_delta_chunk(model, {"content": token})))
-            await pause(delay)
+            # Paced from the start of the stream, so the delays do not add up to a drift.
+            await pause(started + (index + 1) * delay - time.monotonic())
         for index, call in enumerate(script.get("tool_calls", [])):
             fragment = {"index": index, "id": call["id"], "type": "function",
                         "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])}}  # fmt: skip
