@@ -255,10 +255,7 @@ class ActiveRun:
 
 def retry_text(event: Any, model: Any) -> str:
     limit = model.config.max_retries
-    return (
-        f"{type(event.error).__name__.replace('Error', '')}: retrying in {event.delay:.1f} s "
-        f"(retry {event.attempt} of {limit})…"
-    )
+    return f"{event.error} — retrying in {event.delay:.1f} s (retry {event.attempt} of {limit})…"
 
 
 def render_final(message_id: int) -> str:
