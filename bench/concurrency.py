@@ -13,13 +13,10 @@ import asyncio
 import os
 import re
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from bench.relay import start_fake
-from tests.e2e.servers import PlaygroundServer
-from tests.ws_client import PlaygroundSocket, create_account
+from bench.setup import stage
+from tests.ws_client import PlaygroundSocket
 
 STREAMS = int(os.environ.get("BENCH_STREAMS", "300"))
 TOKENS = int(os.environ.get("BENCH_STREAM_TOKENS", "200"))
@@ -51,30 +48,21 @@ async def one_stream(
 
 
 async def main() -> None:
-    fake, base_url = start_fake()
-    with tempfile.TemporaryDirectory() as data:
-        server = PlaygroundServer(Path(data))
-        server.migrate()
-        account = create_account(server, base_url, "crowd", conversations=STREAMS)
-        server.start()
-        try:
-            start = asyncio.Event()
-            # Answers start spread over RAMP seconds, as people's messages do, not all in
-            # the same millisecond; every stream still overlaps all the others.
-            tasks = [
-                asyncio.create_task(
-                    one_stream(server, account, conversation, start, RAMP * i / STREAMS)
-                )
-                for i, conversation in enumerate(account.conversation_ids)
-            ]
-            await asyncio.sleep(2)  # let every socket connect first
-            began = time.perf_counter()
-            start.set()
-            results = await asyncio.gather(*tasks, return_exceptions=True)
-            elapsed = time.perf_counter() - began
-        finally:
-            server.stop()
-            fake.terminate()
+    with stage("crowd", STREAMS) as ready:
+        start = asyncio.Event()
+        # Answers start spread over RAMP seconds, as people's messages do, not all in the
+        # same millisecond; every stream still overlaps all the others.
+        tasks = [
+            asyncio.create_task(
+                one_stream(ready.server, ready.account, conversation, start, RAMP * i / STREAMS)
+            )
+            for i, conversation in enumerate(ready.account.conversation_ids)
+        ]
+        await asyncio.sleep(2)  # let every socket connect first
+        began = time.perf_counter()
+        start.set()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        elapsed = time.perf_counter() - began
     failures = [result for result in results if isinstance(result, BaseException)]
     lags = sorted(lag * 1000 for result in results if isinstance(result, list) for lag in result)
     p50 = statistics.median(lags)

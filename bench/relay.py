@@ -16,31 +16,16 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
-from tests.e2e.servers import PlaygroundServer
-from tests.ws_client import PlaygroundSocket, StreamView, create_account
+from bench.setup import stage
+from tests.ws_client import PlaygroundSocket, StreamView
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 SHORT_TOKENS = 50
 LONG_TOKENS = int(os.environ.get("BENCH_TOKENS", "50000"))
-
-
-def start_fake() -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.fake_provider", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
 
 
 async def bare_httpx(base_url: str, tokens: int) -> tuple[float, float, int]:
@@ -111,22 +96,16 @@ async def measure(server, account, conversations, base_url: str, tokens: int):
 
 
 async def main() -> None:
-    fake, base_url = start_fake()
     long_rounds = max(3, ROUNDS // 2)
-    with tempfile.TemporaryDirectory() as data:
-        server = PlaygroundServer(Path(data))
-        server.migrate()
-        # A fresh conversation per answer, so a growing history does not blur the relay cost.
-        account = create_account(server, base_url, "bench", ROUNDS + long_rounds + 2)
-        short_ids = account.conversation_ids[: ROUNDS + 1]
-        long_ids = account.conversation_ids[ROUNDS + 1 :]
-        server.start()
-        try:
-            short = await measure(server, account, short_ids, base_url, SHORT_TOKENS)
-            long = await measure(server, account, long_ids, base_url, LONG_TOKENS)
-        finally:
-            server.stop()
-            fake.terminate()
+    # A fresh conversation per answer, so a growing history does not blur the relay cost.
+    with stage("bench", ROUNDS + long_rounds + 2) as ready:
+        ids = ready.account.conversation_ids
+        short = await measure(
+            ready.server, ready.account, ids[: ROUNDS + 1], ready.fake_url, SHORT_TOKENS
+        )
+        long = await measure(
+            ready.server, ready.account, ids[ROUNDS + 1 :], ready.fake_url, LONG_TOKENS
+        )
     direct_ttft, relay_ttft = ttft_p50(short[0]), ttft_p50(short[1])
     direct_rate, relay_rate = rate_p50(long[0]), rate_p50(long[1])
     render = statistics.median(sample[3] for sample in long[1]) * 1000

@@ -9,15 +9,12 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
-from bench.relay import start_fake
-from tests.e2e.servers import PlaygroundServer
-from tests.ws_client import PlaygroundSocket, create_account
+from bench.setup import stage
+from tests.ws_client import PlaygroundSocket
 
 ROUNDS = int(os.environ.get("BENCH_STOP_ROUNDS", "10"))
 
@@ -43,20 +40,11 @@ async def one_stop(server, account, conversation: int, fake_url: str) -> tuple[f
 
 
 async def main() -> None:
-    fake, base_url = start_fake()
-    with tempfile.TemporaryDirectory() as data:
-        server = PlaygroundServer(Path(data))
-        server.migrate()
-        account = create_account(server, base_url, "stopper", conversations=ROUNDS)
-        server.start()
-        try:
-            samples = [
-                await one_stop(server, account, conversation, base_url)
-                for conversation in account.conversation_ids
-            ]
-        finally:
-            server.stop()
-            fake.terminate()
+    with stage("stopper", ROUNDS) as ready:
+        samples = [
+            await one_stop(ready.server, ready.account, conversation, ready.fake_url)
+            for conversation in ready.account.conversation_ids
+        ]
     upstream = statistics.median(sample[0] for sample in samples) * 1000
     worst = max(sample[0] for sample in samples) * 1000
     shown = statistics.median(sample[1] for sample in samples) * 1000
