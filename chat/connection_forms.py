@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from chat.crypto import encrypt_secret
-from chat.llm import PROVIDER_CHOICES
+from chat.llm import PROVIDER_CHOICES, default_base_url, provider_label, provider_needs_key
 from chat.models import Connection
 
 
@@ -17,7 +17,7 @@ class ConnectionForm(forms.ModelForm):
         label="Base URL",
         required=False,
         assume_scheme="https",
-        help_text="e.g. http://127.0.0.1:8080/v1 for llama.cpp; empty means api.openai.com.",
+        help_text="e.g. http://127.0.0.1:8080/v1 for llama.cpp; empty means the provider's own.",
     )
     api_key = forms.CharField(
         label="API key",
@@ -46,13 +46,14 @@ class ConnectionForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("kind") == "openai_compatible" and not data.get("base_url"):
-            self.add_error("base_url", "An OpenAI-compatible server needs its base URL.")
+        kind = data.get("kind") or ""
+        if kind and not data.get("base_url") and not default_base_url(kind):
+            self.add_error("base_url", f"An {provider_label(kind)} needs its base URL.")
         has_key = bool(data.get("api_key")) or (
             bool(self.instance.api_key_encrypted) and not data.get("remove_key")
         )
-        if data.get("kind") == "openai" and not has_key:
-            self.add_error("api_key", "OpenAI needs an API key.")
+        if provider_needs_key(kind) and not has_key:
+            self.add_error("api_key", f"{provider_label(kind)} needs an API key.")
         return data
 
     def save(self, commit: bool = True) -> Connection:

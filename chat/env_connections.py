@@ -1,4 +1,5 @@
-"""Connections that come from environment variables (OPENAI_API_KEY, OPENAI_BASE_URL).
+"""Connections that come from the ecosystem's environment variables (OPENAI_API_KEY,
+ANTHROPIC_API_KEY, with their *_BASE_URL).
 
 They are mirrored as rows so runs can reference them, but their key is never stored: it is
 read from the environment each time it is used.
@@ -7,29 +8,54 @@ read from the environment each time it is used.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from chat.models import Connection
 
-OPENAI_ENV_NAME = "OpenAI (environment)"
+
+@dataclass(frozen=True)
+class EnvConnection:
+    name: str
+    key_variable: str
+    base_url_variable: str
+    kind: str
+
+    def kind_for(self, base_url: str) -> str:
+        # OPENAI_BASE_URL pointing elsewhere means "any OpenAI-compatible server".
+        if self.kind == "openai" and base_url and "api.openai.com" not in base_url:
+            return "openai_compatible"
+        return self.kind
+
+
+ENV_CONNECTIONS = [
+    EnvConnection("OpenAI (environment)", "OPENAI_API_KEY", "OPENAI_BASE_URL", "openai"),
+    EnvConnection(
+        "Anthropic (environment)", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "anthropic"
+    ),
+]
+OPENAI_ENV_NAME = ENV_CONNECTIONS[0].name
 
 
 def env_api_key(connection: Connection) -> str | None:
-    return os.environ.get("OPENAI_API_KEY") or None
+    for entry in ENV_CONNECTIONS:
+        if entry.name == connection.name:
+            return os.environ.get(entry.key_variable) or None
+    return None
 
 
 def sync_env_connections() -> None:
-    key = os.environ.get("OPENAI_API_KEY", "").strip()
-    base_url = os.environ.get("OPENAI_BASE_URL", "").strip()
-    existing = Connection.objects.filter(source=Connection.Source.ENV, name=OPENAI_ENV_NAME)
-    if not key:
-        existing.delete()
-        return
-    kind = "openai" if not base_url or "api.openai.com" in base_url else "openai_compatible"
-    wanted = {"kind": kind, "base_url": base_url, "api_key_last4": key[-4:]}
-    row = existing.first()
-    if row is None:
-        Connection.objects.update_or_create(
-            name=OPENAI_ENV_NAME, defaults={**wanted, "source": Connection.Source.ENV}
-        )
-    elif any(getattr(row, field) != value for field, value in wanted.items()):
-        Connection.objects.filter(pk=row.pk).update(**wanted)
+    for entry in ENV_CONNECTIONS:
+        key = os.environ.get(entry.key_variable, "").strip()
+        base_url = os.environ.get(entry.base_url_variable, "").strip()
+        existing = Connection.objects.filter(source=Connection.Source.ENV, name=entry.name)
+        if not key:
+            existing.delete()
+            continue
+        wanted = {"kind": entry.kind_for(base_url), "base_url": base_url, "api_key_last4": key[-4:]}
+        row = existing.first()
+        if row is None:
+            Connection.objects.update_or_create(
+                name=entry.name, defaults={**wanted, "source": Connection.Source.ENV}
+            )
+        elif any(getattr(row, field) != value for field, value in wanted.items()):
+            Connection.objects.filter(pk=row.pk).update(**wanted)

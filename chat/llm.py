@@ -49,6 +49,17 @@ def provider_label(kind: str) -> str:
     return spec.label if spec else kind
 
 
+def provider_needs_key(kind: str) -> bool:
+    spec = PROVIDERS.get(kind)
+    return bool(spec and spec.api_key_required)
+
+
+def default_base_url(kind: str) -> str:
+    """Where a connection with no base URL goes ("" when the provider has no default)."""
+    spec = PROVIDERS.get(kind)
+    return spec.default_base_url if spec else ""
+
+
 def available_connections() -> list[Connection]:
     sync_env_connections()
     return list(Connection.objects.all())
@@ -101,8 +112,10 @@ __all__ = [
     "assistant",
     "available_connections",
     "chat_model_for",
+    "default_base_url",
     "list_models",
     "provider_label",
+    "provider_needs_key",
     "system",
     "user",
 ]

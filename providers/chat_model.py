@@ -92,7 +92,15 @@ class BaseChatModel:
             backoff=self._backoff,
         )
 
-    # -- the one method a protocol implements ------------------------------------------------
+    # -- what a protocol implements ----------------------------------------------------------
+
+    @classmethod
+    def auth_headers(cls, api_key: str | None) -> dict[str, str]:
+        """Headers that carry the credentials (also used to list models)."""
+        return {}
+
+    def check_parameters(self) -> None:
+        """Refuse, before any request, a parameter this provider cannot honour."""
 
     def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         raise NotImplementedError

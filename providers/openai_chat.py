@@ -196,15 +196,20 @@ class OpenAIStreamState:
 
 
 class OpenAIChatModel(BaseChatModel):
+    @classmethod
+    def auth_headers(cls, api_key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
     @property
     def endpoint(self) -> str:
         return self.config.base_url.rstrip("/") + "/chat/completions"
 
     def headers(self) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
-        if self.config.api_key:
-            headers["Authorization"] = f"Bearer {self.config.api_key}"
-        return headers
+        return {
+            "Accept": "text/event-stream",
+            "Content-Type": "application/json",
+            **self.auth_headers(self.config.api_key),
+        }
 
     def build_body(self, messages: list[Message], *, include_usage: bool = True) -> dict[str, Any]:
         config = self.config

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from providers.anthropic_messages import AnthropicChatModel
 from providers.chat_model import BaseChatModel, ModelConfig, run_sync
 from providers.errors import ConfigurationError, MalformedResponseError
 from providers.http_client import new_client
@@ -40,6 +41,15 @@ PROVIDERS: dict[str, ProviderSpec] = {
         base_url_env="OPENAI_BASE_URL",
         api_key_env="OPENAI_API_KEY",
     ),
+    "anthropic": ProviderSpec(
+        "anthropic",
+        "Anthropic",
+        AnthropicChatModel,
+        default_base_url="https://api.anthropic.com/v1",
+        base_url_env="ANTHROPIC_BASE_URL",
+        api_key_env="ANTHROPIC_API_KEY",
+        max_stop_sequences=16,
+    ),
     "openai_compatible": ProviderSpec(
         "openai_compatible",
         "OpenAI-compatible server",
@@ -51,7 +61,6 @@ PROVIDERS: dict[str, ProviderSpec] = {
 # Known to LangChain's init_chat_model and planned here, but not speaking yet.
 PLANNED_PROVIDERS = (
     "azure_openai",
-    "anthropic",
     "google_genai",
     "google_vertexai",
     "ollama",
@@ -66,8 +75,8 @@ def provider_spec(provider: str) -> ProviderSpec:
         return PROVIDERS[provider]
     if provider in PLANNED_PROVIDERS:
         raise ConfigurationError(
-            f"The {provider!r} provider is not available yet; use 'openai' or "
-            "'openai_compatible' (any OpenAI-compatible server)."
+            f"The {provider!r} provider is not available yet; available: "
+            f"{', '.join(sorted(PROVIDERS))}."
         )
     raise ConfigurationError(
         f"Unknown provider {provider!r}. Known providers: {', '.join(sorted(PROVIDERS))}."
@@ -184,7 +193,9 @@ def init_chat_model(
     options: dict[str, Any] = {"transport": transport}
     if sleep is not None:
         options["sleep"] = sleep
-    return spec.model_class(config, **options)
+    model = spec.model_class(config, **options)
+    model.check_parameters()
+    return model
 
 
 async def alist_models(
@@ -199,7 +210,7 @@ async def alist_models(
     spec = provider_spec(provider)
     url = _base_url(spec, base_url) + "/models"
     key = _api_key(spec, api_key)
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    headers = spec.model_class.auth_headers(key)
     async with new_client(transport=transport, timeout=timeout) as client:
         try:
             response = await client.get(url, headers=headers)

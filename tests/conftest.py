@@ -65,6 +65,7 @@ def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> N
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
         "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
         "GOOGLE_API_KEY",
         "GEMINI_API_KEY",
         "AZURE_OPENAI_API_KEY",

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST
 
 from chat.connection_forms import ConnectionForm
 from chat.crypto import SecretDecryptionError
-from chat.llm import ProviderError, available_connections, list_models, provider_label
+from chat.llm import (
+    ProviderError,
+    available_connections,
+    default_base_url,
+    list_models,
+    provider_label,
+)
 from chat.models import Connection
 
 logger = logging.getLogger(__name__)
@@ -23,6 +29,7 @@ def _page(request: HttpRequest, form: ConnectionForm, editing: Connection | None
     connections = available_connections()
     for connection in connections:
         connection.provider_label = provider_label(connection.kind)
+        connection.shown_base_url = connection.base_url or default_base_url(connection.kind)
     context = {"connections": connections, "form": form, "editing": editing}
     return render(request, "chat/connections.html", context)
 

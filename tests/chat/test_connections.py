@@ -74,7 +74,8 @@ def test_the_stored_key_can_be_removed(admin_client):
         ({"base_url": "ftp://example.com/v1"}, "Use an http:// or https:// URL"),
         ({"base_url": "not a url"}, "Enter a valid URL"),
         ({"kind": "openai", "base_url": "", "api_key": ""}, "OpenAI needs an API key"),
-        ({"kind": "anthropic"}, "Select a valid choice"),
+        ({"kind": "google_genai"}, "Select a valid choice"),
+        ({"kind": "anthropic", "base_url": "", "api_key": ""}, "Anthropic needs an API key"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(admin_client, fields, message):
@@ -123,3 +124,11 @@ def test_a_failed_test_says_why_without_the_key(admin_client, make_connection, f
     page = admin_client.post(f"/connections/{connection.pk}/test/").content.decode()
     assert "Could not connect" in page and "API key" in page
     assert "sk-the-wrong-key" not in page
+
+
+def test_an_anthropic_connection_needs_no_base_url_and_shows_the_default(admin_client):
+    add(admin_client, kind="anthropic", name="Claude", base_url="")
+    connection = Connection.objects.get(name="Claude")
+    assert (connection.kind, connection.base_url) == ("anthropic", "")
+    page = admin_client.get("/connections/").content.decode()
+    assert "https://api.anthropic.com/v1" in page and "Anthropic" in page

@@ -37,3 +37,10 @@ def test_env_connections_cannot_be_edited_in_the_browser(admin_client, monkeypat
     assert admin_client.get(f"/connections/{connection.pk}/edit/").status_code == 404
     page = admin_client.get("/connections/").content.decode()
     assert "From environment" in page and "sk-env" not in page
+
+
+def test_anthropic_api_key_becomes_an_anthropic_connection(monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-env-wxyz")
+    [connection] = available_connections()
+    assert (connection.name, connection.kind) == ("Anthropic (environment)", "anthropic")
+    assert api_key_for(connection) == "sk-ant-env-wxyz"

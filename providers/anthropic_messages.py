@@ -1,0 +1,280 @@
+"""Anthropic Messages over SSE with named events (`anthropic`).
+
+Differences from OpenAI that matter here: the system prompt is a top-level field,
+`max_tokens` is required, there is no seed, new models refuse temperature and top_p
+together, usage arrives in message_start (input) and message_delta (cumulative output), a
+stream ends with `message_stop` (no [DONE]), and errors can arrive as `event: error` after
+HTTP 200.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+
+from providers.chat_model import BaseChatModel
+from providers.errors import (
+    ConfigurationError,
+    MalformedResponseError,
+    ProviderError,
+    UnsupportedFeatureError,
+)
+from providers.events import (
+    FinishEvent,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallEvent,
+    Usage,
+    UsageEvent,
+)
+from providers.http_client import new_client
+from providers.http_errors import (
+    error_from_response,
+    error_from_stream_payload,
+    error_from_transport,
+)
+from providers.messages import Audio, Image, Message
+from providers.redact import redact
+from providers.sse import SSEParser
+
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 4096  # the API requires one; this is what is sent when none was chosen
+STOP_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    "model_context_window_exceeded": "length",
+}
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+
+def encode_content(message: Message) -> str | list[dict[str, Any]]:
+    if message.role == "tool":
+        return [
+            {"type": "tool_result", "tool_use_id": message.tool_call_id, "content": message.text}
+        ]
+    blocks: list[dict[str, Any]] = []
+    for attachment in message.attachments:
+        if isinstance(attachment, Audio):
+            raise UnsupportedFeatureError(
+                "Anthropic models cannot take audio; send it to an OpenAI audio model or Gemini.",
+                provider="anthropic",
+            )
+        if isinstance(attachment, Image):
+            if attachment.media_type not in IMAGE_TYPES:
+                raise UnsupportedFeatureError(
+                    f"Anthropic takes JPEG, PNG, GIF or WebP images, not {attachment.media_type}.",
+                    provider="anthropic",
+                )
+            data = base64.b64encode(attachment.data).decode("ascii")
+            source = {"type": "base64", "media_type": attachment.media_type, "data": data}
+            blocks.append({"type": "image", "source": source})
+    if message.text:
+        blocks.append({"type": "text", "text": message.text})
+    for call in message.tool_calls:
+        blocks.append(
+            {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments}
+        )
+    if len(blocks) == 1 and blocks[0]["type"] == "text":
+        return message.text
+    return blocks
+
+
+class AnthropicStreamState:
+    """Named events → events; `done` once `message_stop` has arrived."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+        self.finish_reason: str | None = None
+        self.metadata: dict[str, Any] = {}
+        self._tools: dict[int, dict[str, Any]] = {}
+
+    def handle(self, event: str, data: str) -> list[StreamEvent]:
+        try:
+            payload = orjson.loads(data)
+        except ValueError as error:
+            raise MalformedResponseError(
+                f"The server sent a stream event that is not JSON: {data[:120]!r}.",
+                provider="anthropic",
+            ) from error
+        kind = payload.get("type") or event
+        if kind == "content_block_delta":
+            delta = payload.get("delta") or {}
+            delta_type = delta.get("type")
+            if delta_type == "text_delta" and delta.get("text"):
+                return [TextDelta(delta["text"])]
+            if delta_type == "thinking_delta" and delta.get("thinking"):
+                return [ReasoningDelta(delta["thinking"])]
+            if delta_type == "input_json_delta":
+                tool = self._tools.get(payload.get("index", -1))
+                if tool is not None:
+                    tool["json"] += delta.get("partial_json", "")
+            return []
+        if kind == "content_block_start":
+            block = payload.get("content_block") or {}
+            if block.get("type") == "tool_use":
+                self._tools[payload.get("index", len(self._tools))] = {
+                    "id": block.get("id", ""), "name": block.get("name", ""), "json": "",
+                }  # fmt: skip
+            elif block.get("type") == "text" and block.get("text"):
+                return [TextDelta(block["text"])]
+            return []
+        if kind == "content_block_stop":
+            tool = self._tools.pop(payload.get("index", -1), None)
+            return [self._tool_call(tool)] if tool is not None else []
+        if kind == "message_start":
+            message = payload.get("message") or {}
+            usage = message.get("usage") or {}
+            self.metadata = {k: message[k] for k in ("id", "model", "type") if k in message}
+            self.input_tokens = sum(
+                usage.get(field) or 0
+                for field in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+            ) if usage else None  # fmt: skip
+            self.output_tokens = usage.get("output_tokens")
+            return []
+        if kind == "message_delta":
+            reason = (payload.get("delta") or {}).get("stop_reason")
+            if reason:
+                self.finish_reason = STOP_REASONS.get(reason, reason)
+                self.metadata["stop_reason"] = reason
+            usage = payload.get("usage") or {}
+            if usage.get("output_tokens") is not None:
+                self.output_tokens = usage["output_tokens"]  # cumulative: the last one wins
+            return []
+        if kind == "message_stop":
+            self.done = True
+            return self._finish()
+        if kind == "error":
+            raise error_from_stream_payload(payload, provider="anthropic")
+        return []  # ping and event types added later
+
+    def _tool_call(self, tool: dict[str, Any]) -> ToolCallEvent:
+        try:
+            arguments = json.loads(tool["json"] or "{}")
+        except ValueError as error:
+            raise MalformedResponseError(
+                f"The model called {tool['name']} with input that is not valid JSON.",
+                provider="anthropic",
+            ) from error
+        return ToolCallEvent(ToolCall(tool["id"], tool["name"], arguments))
+
+    def _finish(self) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        if self.input_tokens is not None or self.output_tokens is not None:
+            usage = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+            self.metadata["usage"] = usage
+            events.append(UsageEvent(Usage(self.input_tokens, self.output_tokens)))
+        events.append(FinishEvent(self.finish_reason, raw=redact(self.metadata)))
+        return events
+
+
+class AnthropicChatModel(BaseChatModel):
+    @classmethod
+    def auth_headers(cls, api_key: str | None) -> dict[str, str]:
+        headers = {"anthropic-version": API_VERSION}
+        if api_key:
+            headers["x-api-key"] = api_key
+        return headers
+
+    @property
+    def endpoint(self) -> str:
+        return self.config.base_url.rstrip("/") + "/messages"
+
+    def check_parameters(self) -> None:
+        config = self.config
+        if config.seed is not None:
+            raise ConfigurationError("Anthropic models take no seed; leave Seed empty.")
+        if config.temperature is not None and config.temperature > 1:
+            raise ConfigurationError("Anthropic's temperature goes from 0 to 1.")
+        if config.temperature is not None and config.top_p is not None:
+            raise ConfigurationError(
+                "Recent Anthropic models refuse temperature and top_p together; set only one."
+            )
+
+    def build_body(self, messages: list[Message]) -> dict[str, Any]:
+        config = self.config
+        system_text = "\n\n".join(m.text for m in messages if m.role == "system" and m.text)
+        turns = [
+            {"role": "user" if m.role == "tool" else m.role, "content": encode_content(m)}
+            for m in messages
+            if m.role != "system"
+        ]
+        body: dict[str, Any] = {
+            "model": config.model,
+            "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": turns,
+            "stream": True,
+        }
+        if system_text:
+            body["system"] = system_text
+        if config.temperature is not None:
+            body["temperature"] = config.temperature
+        if config.top_p is not None:
+            body["top_p"] = config.top_p
+        if config.stop:
+            body["stop_sequences"] = list(config.stop)
+        body.update(config.extra)
+        return body
+
+    async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
+        body = orjson.dumps(self.build_body(messages))
+        headers = {"content-type": "application/json", "accept": "text/event-stream",
+                   **self.auth_headers(self.config.api_key)}  # fmt: skip
+        timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
+        async with new_client(transport=self._transport, timeout=timeout) as client:
+            try:
+                async with client.stream(
+                    "POST", self.endpoint, content=body, headers=headers
+                ) as response:
+                    if response.status_code >= 400:
+                        text = (await response.aread()).decode("utf-8", errors="replace")
+                        raise error_from_response(
+                            response, text, provider="anthropic", secrets=(self.config.api_key,)
+                        )
+                    async for batch in _events(response):
+                        yield batch
+            except httpx.HTTPError as error:
+                raise error_from_transport(error, provider="anthropic", url=self.endpoint) from None
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
+    parser = SSEParser()
+    state = AnthropicStreamState()
+    async for chunk in response.aiter_bytes():
+        batch: list[StreamEvent] = []
+        try:
+            for sse in parser.feed(chunk):
+                batch.extend(state.handle(sse.event, sse.data))
+                if state.done:
+                    break
+        except ProviderError:
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
+        if state.done:
+            return
+    batch = []
+    for sse in parser.close():
+        batch.extend(state.handle(sse.event, sse.data))
+    if batch:
+        yield batch
+    if state.done:
+        return
+    raise MalformedResponseError(
+        "The stream ended before Anthropic's message_stop; the answer may be cut short "
+        "(an overloaded server often ends streams this way). Try again.",
+        provider="anthropic",
+    )
