@@ -10,11 +10,15 @@ _names = itertools.count(1)
 
 
 def add_connection(
-    page: Page, base_url: str, fake_url: str, api_key: str = "sk-e2e-key-9876"
+    page: Page,
+    base_url: str,
+    fake_url: str,
+    api_key: str = "sk-e2e-key-9876",
+    kind: str = "openai_compatible",
 ) -> str:
     name = f"Fake {next(_names)}"
     page.goto(base_url + "/connections/")
-    page.get_by_label("Provider").select_option("openai_compatible")
+    page.get_by_label("Provider").select_option(kind)
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Base URL").fill(fake_url)
     page.get_by_label("API key").fill(api_key)
@@ -26,7 +30,8 @@ def add_connection(
 def new_conversation(page: Page, connection: str, model: str, **params: str) -> None:
     page.get_by_role("button", name="New conversation").click()
     page.wait_for_url("**/c/*/")
-    page.get_by_label("Connection").select_option(label=f"{connection} (OpenAI-compatible server)")
+    picker = page.get_by_label("Connection")
+    picker.select_option(label=picker.locator("option", has_text=f"{connection} (").inner_text())
     page.get_by_label("Model", exact=True).fill(model)
     labels = {"max_retries": "Max retries", "timeout": "Timeout", "temperature": "Temperature",
               "max_tokens": "Max tokens", "system_prompt": "System prompt"}  # fmt: skip

@@ -211,3 +211,18 @@ def test_a_message_without_a_model_is_refused_and_kept(signed_in: Page, server, 
     expect(page.locator("#composer-errors").get_by_role("alert")).to_contain_text("model")
     expect(page.get_by_label("Message")).to_have_value("No model chosen")
     time.sleep(0)  # nothing to wait for: the refusal is synchronous
+
+
+def test_an_anthropic_connection_streams_the_same_way(signed_in: Page, server, fake):
+    page = signed_in
+    connection = add_connection(page, server.url, fake.base_url, kind="anthropic")
+    expect(page.locator(".connection", has_text=connection)).to_contain_text("Anthropic")
+    new_conversation(page, connection, "fake-markdown", system_prompt="Answer in Markdown.")
+    send(page, "Markdown from Claude's wire format")
+    assert wait_until_finished(page) == "done"
+    expect(last_answer(page).locator("pre.highlight span.nb")).to_have_text("print")
+    expect(last_answer(page).locator(".run-footer")).to_contain_text("tok/s")
+    request = fake.requests()[-1]
+    assert request["path"] == "/v1/messages"
+    assert request["body"]["system"] == "Answer in Markdown."
+    assert request["api_key"] == "matched"

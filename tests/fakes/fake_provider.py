@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes import anthropic_wire
+
 MODELS = ["fake-model", "fake-slow", "fake-markdown", "fake-error-500", "fake-error-429",
           "fake-mid-stream-error", "fake-no-done", "fake-stall", "fake-fast-2000"]  # fmt: skip
 
@@ -237,16 +239,23 @@ class FakeProvider:
             await _send_json(writer, 200, {"object": "list", "data": data})
             return True
         if method == "POST" and path == "/v1/chat/completions":
-            return await self._chat(request, reader, writer)
+            return await self._chat(request, reader, writer, "openai")
+        if method == "POST" and path == "/v1/messages":
+            return await self._chat(request, reader, writer, "anthropic")
         if path.startswith("/_control/"):
             return await self._control(method, path, request, writer)
         await _send_json(writer, 404, {"error": {"message": f"no route {method} {path}"}})
         return True
 
     def _authorised(self, request: dict[str, Any]) -> bool:
+        """A bearer token (OpenAI style) or an x-api-key header (Anthropic style)."""
         if self.state.api_key is None:
             return True
-        return request["headers"].get("authorization") == f"Bearer {self.state.api_key}"
+        headers = request["headers"]
+        return self.state.api_key in (
+            headers.get("authorization", "").removeprefix("Bearer "),
+            headers.get("x-api-key"),
+        )
 
     async def _control(self, method: str, path: str, request, writer) -> bool:
         if method == "POST" and path == "/_control/scripts":
@@ -266,23 +275,28 @@ class FakeProvider:
             await _send_json(writer, 404, {"error": {"message": "unknown control"}})
         return True
 
-    async def _chat(self, request: dict[str, Any], reader, writer) -> bool:
+    async def _chat(self, request: dict[str, Any], reader, writer, protocol: str) -> bool:
         try:
             body = json.loads(request["body"] or b"{}")
         except ValueError:
             await _send_json(writer, 400, {"error": {"message": "body is not JSON"}})
             return True
-        auth = request["headers"].get("authorization")
+        auth = request["headers"].get("authorization") or request["headers"].get("x-api-key")
         key_state = "absent" if not auth else "matched" if self._authorised(request) else "wrong"
         with self.state.lock:
             self.state.requests.append(
                 {"path": request["path"], "body": body, "api_key": key_state}
             )
         if not self._authorised(request):
-            await _send_json(writer, 401, _auth_error())
+            await _send_json(writer, 401, _auth_error(protocol))
             return True
         model = str(body.get("model", ""))
         script = self.state.next_script(model)
+        if script is None and protocol == "anthropic":
+            await _send_json(
+                writer, 404, anthropic_wire.error_body("not_found_error", f"model: {model}")
+            )
+            return True
         if script is None:
             await _send_json(writer, 404, {"error": {
                 "message": f"The model `{model}` does not exist or you do not have access to it.",
@@ -303,10 +317,10 @@ class FakeProvider:
         if not body.get("stream"):
             await _send_json(writer, 200, _whole_response(model, tokens, script))
             return True
-        await self._stream(model, body, tokens, script, reader, writer)
+        await self._stream(model, body, tokens, script, reader, writer, protocol)
         return False
 
-    async def _stream(self, model, body, tokens, script, reader, writer) -> None:
+    async def _stream(self, model, body, tokens, script, reader, writer, protocol) -> None:
         record = StreamRecord(model=model, started=time.time())
         with self.state.lock:
             self.state.streams.append(record)
@@ -314,7 +328,15 @@ class FakeProvider:
         writer.write(head.encode())
         watcher = asyncio.ensure_future(reader.read(1))  # EOF here means the client left
         try:
-            await self._emit(model, body, tokens, script, writer, watcher)
+            if protocol == "anthropic":
+                send, pause = _channel(writer, watcher)
+                try:
+                    await anthropic_wire.emit(model, tokens, script, send, pause)
+                except anthropic_wire.Stalled:
+                    await watcher  # silent until the client leaves
+                    raise ClientGone from None
+            else:
+                await self._emit(model, body, tokens, script, writer, watcher)
             record.finished = time.time()
         except (ConnectionError, ClientGone):
             record.disconnected_at = time.time()
@@ -338,19 +360,7 @@ class FakeProvider:
             await send(b"".join(block))
 
     async def _emit(self, model, body, tokens, script, writer, watcher) -> None:
-        async def send(data: bytes) -> None:
-            if watcher.done():
-                raise ClientGone
-            writer.write(data)
-            await writer.drain()
-
-        async def pause(seconds: float) -> None:
-            if seconds <= 0:
-                return
-            done, _ = await asyncio.wait({watcher}, timeout=seconds)
-            if done:
-                raise ClientGone
-
+        send, pause = _channel(writer, watcher)
         delay = script.get("delay_s", 0)
         started = time.monotonic()
         await send(_chunk(_delta_chunk(model, {"role": "assistant", "content": None})))
@@ -391,7 +401,28 @@ class FakeProvider:
         await send(_chunk("[DONE]"))
 
 
-def _auth_error() -> dict[str, Any]:
+def _channel(writer: asyncio.StreamWriter, watcher: asyncio.Future):  # type: ignore[no-untyped-def]
+    """send() and pause() for one streamed response; both notice a client that left."""
+
+    async def send(data: bytes) -> None:
+        if watcher.done():
+            raise ClientGone
+        writer.write(data)
+        await writer.drain()
+
+    async def pause(seconds: float) -> None:
+        if seconds <= 0:
+            return
+        done, _ = await asyncio.wait({watcher}, timeout=seconds)
+        if done:
+            raise ClientGone
+
+    return send, pause
+
+
+def _auth_error(protocol: str = "openai") -> dict[str, Any]:
+    if protocol == "anthropic":
+        return anthropic_wire.error_body("authentication_error", "invalid x-api-key")
     return {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
                       "code": "invalid_api_key"}}  # fmt: skip
 

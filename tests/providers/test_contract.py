@@ -1,0 +1,116 @@
+"""The same scenarios over every provider the fake server speaks, with the same normalised
+results: what users see must not depend on the wire format underneath."""
+
+import asyncio
+
+import pytest
+
+import providers
+from providers import init_chat_model, system, user
+from tests.fakes.fake_provider import FakeProvider
+
+pytestmark = pytest.mark.live
+PROVIDERS = ["openai_compatible", "anthropic"]
+
+
+@pytest.fixture(scope="module")
+def fake():
+    server = FakeProvider(api_key="contract-key").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reset(fake):
+    fake.reset()
+
+
+def model(fake, provider: str, name: str = "fake-model", **params):
+    return init_chat_model(
+        model=name,
+        model_provider=provider,
+        base_url=fake.base_url,
+        api_key="contract-key",
+        **params,
+    )
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_plain_text_with_a_system_prompt_and_history(fake, provider):
+    response = model(fake, provider).invoke(
+        [system("Be terse."), user("first"), user("hello there")]
+    )
+    assert response.text == "You said: hello there"
+    assert response.finish_reason == "stop"
+    assert response.usage.output_tokens == 4
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_an_error_in_the_middle_keeps_what_came_before(fake, provider):
+    seen = []
+
+    async def run():
+        async for event in model(fake, provider, "fake-mid-stream-error", max_retries=0).astream(
+            "x"
+        ):
+            seen.append(event)
+
+    with pytest.raises(providers.ProviderError):
+        asyncio.run(run())
+    assert "".join(e.text for e in seen if isinstance(e, providers.TextDelta)).startswith(
+        "This answer"
+    )
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_cut_stream_is_an_error(fake, provider):
+    with pytest.raises(providers.MalformedResponseError):
+        model(fake, provider, "fake-no-done").invoke("x")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_stalled_stream_times_out(fake, provider):
+    with pytest.raises(providers.ProviderTimeoutError):
+        model(fake, provider, "fake-stall", timeout=0.5, max_retries=0).invoke("x")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_rate_limit_then_success_is_retried(fake, provider):
+    fake.push_script(status=429, headers={"Retry-After": "0"},
+                     error_body={"error": {"message": "slow down", "code": "rate_limit_exceeded"}})  # fmt: skip
+    response = model(fake, provider).invoke("again")
+    assert (response.text, response.retries) == ("You said: again", 1)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_an_unknown_model_and_a_wrong_key_are_explained(fake, provider):
+    with pytest.raises(providers.BadRequestError, match="model"):
+        model(fake, provider, "no-such-model").invoke("x")
+    wrong = init_chat_model(model="fake-model", model_provider=provider, base_url=fake.base_url,
+                            api_key="wrong-key")  # fmt: skip
+    with pytest.raises(providers.AuthenticationError):
+        wrong.invoke("x")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_cancelling_closes_the_upstream_connection(fake, provider):
+    first = asyncio.Event()
+
+    async def consume():
+        async for event in model(fake, provider, "fake-slow").astream("go"):
+            if isinstance(event, providers.TextDelta):
+                first.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(first.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.to_thread(fake.wait_for_disconnect, 5) is not None
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_models_are_listed(fake, provider):
+    assert "fake-model" in providers.list_models(
+        provider, base_url=fake.base_url, api_key="contract-key"
+    )
