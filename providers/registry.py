@@ -30,6 +30,8 @@ class ProviderSpec:
     api_key_env: str = ""
     api_key_required: bool = True
     max_stop_sequences: int = 4
+    # Body fields the provider answers with a 400 (Groq), refused before any request.
+    refused_extras: tuple[str, ...] = ()
 
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -50,6 +52,21 @@ PROVIDERS: dict[str, ProviderSpec] = {
         api_key_env="ANTHROPIC_API_KEY",
         max_stop_sequences=16,
     ),
+    "groq": ProviderSpec(
+        "groq",
+        "Groq",
+        OpenAIChatModel,
+        default_base_url="https://api.groq.com/openai/v1",
+        api_key_env="GROQ_API_KEY",
+        refused_extras=("logprobs", "logit_bias", "top_logprobs", "n"),
+    ),
+    "huggingface": ProviderSpec(
+        "huggingface",
+        "Hugging Face router",
+        OpenAIChatModel,
+        default_base_url="https://router.huggingface.co/v1",
+        api_key_env="HF_TOKEN",
+    ),
     "openai_compatible": ProviderSpec(
         "openai_compatible",
         "OpenAI-compatible server",
@@ -65,8 +82,6 @@ PLANNED_PROVIDERS = (
     "google_vertexai",
     "ollama",
     "bedrock",
-    "huggingface",
-    "groq",
 )
 
 
@@ -173,6 +188,9 @@ def init_chat_model(
         )
     if any(not isinstance(item, str) or item == "" for item in stops):
         raise ConfigurationError("Stop sequences must be non-empty strings.")
+    refused = sorted(set(extra) & set(spec.refused_extras))
+    if refused:
+        raise ConfigurationError(f"{spec.label} refuses {', '.join(refused)}; leave them out.")
     if rate_limiter is not None and not isinstance(rate_limiter, InMemoryRateLimiter):
         raise ConfigurationError("rate_limiter must be a providers.InMemoryRateLimiter.")
     config = ModelConfig(

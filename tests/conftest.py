@@ -72,5 +72,7 @@ def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> N
         "AZURE_OPENAI_ENDPOINT",
         "GROQ_API_KEY",
         "HF_TOKEN",
+        "GROQ_BASE_URL",
+        "HF_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)

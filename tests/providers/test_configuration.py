@@ -69,3 +69,24 @@ def test_messages_must_be_built_with_the_builders():
 def test_an_empty_attachment_is_refused():
     with pytest.raises(ConfigurationError, match="empty"):
         providers.Image.from_bytes(b"", "image/png")
+
+
+@pytest.mark.parametrize(
+    ("provider", "base_url", "variable"),
+    [
+        ("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
+        ("huggingface", "https://router.huggingface.co/v1", "HF_TOKEN"),
+        ("anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY"),
+    ],
+)
+def test_presets_know_their_base_url_and_key_variable(monkeypatch, provider, base_url, variable):
+    with pytest.raises(ConfigurationError, match=variable):
+        init_chat_model(f"{provider}:m")
+    monkeypatch.setenv(variable, "key-from-env")
+    model = init_chat_model(f"{provider}:m")
+    assert (model.config.base_url, model.config.api_key) == (base_url, "key-from-env")
+
+
+def test_groq_fields_that_groq_rejects_are_refused_before_any_request():
+    with pytest.raises(ConfigurationError, match="Groq refuses logprobs"):
+        init_chat_model("groq:llama", api_key="gsk", logprobs=True)

@@ -222,3 +222,13 @@ def test_the_raw_answer_keeps_the_providers_own_fields_and_the_text():
     assert response.raw["finish_reason"] == "stop"
     assert response.raw["text"] == response.text
     assert "sk-test-key" not in json.dumps(response.raw)
+
+
+def test_groq_usage_in_x_groq_is_read():
+    data = sse(
+        text_chunk("hi", "stop"),
+        {"choices": [], "x_groq": {"usage": {"prompt_tokens": 4, "completion_tokens": 1}}},
+        "[DONE]",
+    )
+    response = model_for(Recorder(lambda _: sse_response(data)), provider="groq").invoke("x")
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (4, 1)
