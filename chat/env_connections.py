@@ -1,5 +1,5 @@
 """Connections that come from the ecosystem's environment variables (OPENAI_API_KEY,
-ANTHROPIC_API_KEY, with their *_BASE_URL).
+ANTHROPIC_API_KEY, GROQ_API_KEY, HF_TOKEN, with their *_BASE_URL).
 
 They are mirrored as rows so runs can reference them, but their key is never stored: it is
 read from the environment each time it is used.
@@ -32,6 +32,8 @@ ENV_CONNECTIONS = [
     EnvConnection(
         "Anthropic (environment)", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "anthropic"
     ),
+    EnvConnection("Groq (environment)", "GROQ_API_KEY", "GROQ_BASE_URL", "groq"),
+    EnvConnection("Hugging Face (environment)", "HF_TOKEN", "HF_BASE_URL", "huggingface"),
 ]
 OPENAI_ENV_NAME = ENV_CONNECTIONS[0].name
 

@@ -44,3 +44,10 @@ def test_anthropic_api_key_becomes_an_anthropic_connection(monkeypatch):
     [connection] = available_connections()
     assert (connection.name, connection.kind) == ("Anthropic (environment)", "anthropic")
     assert api_key_for(connection) == "sk-ant-env-wxyz"
+
+
+def test_groq_and_hugging_face_keys_become_connections(monkeypatch):
+    monkeypatch.setenv("GROQ_API_KEY", "gsk-env")
+    monkeypatch.setenv("HF_TOKEN", "hf-env")
+    kinds = {connection.kind for connection in available_connections()}
+    assert kinds == {"groq", "huggingface"}
