@@ -99,6 +99,15 @@ class BaseChatModel:
         """Headers that carry the credentials (also used to list models)."""
         return {}
 
+    @classmethod
+    def models_url(cls, base_url: str) -> str:
+        return base_url.rstrip("/") + "/models"
+
+    @classmethod
+    def model_ids(cls, payload: Any) -> list[str]:
+        """The ids in a model-list answer (OpenAI and Anthropic shape: {"data": [{"id"}]})."""
+        return [str(entry["id"]) for entry in payload["data"]]
+
     def check_parameters(self) -> None:
         """Refuse, before any request, a parameter this provider cannot honour."""
 

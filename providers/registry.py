@@ -16,6 +16,7 @@ from providers.chat_model import BaseChatModel, ModelConfig, run_sync
 from providers.errors import ConfigurationError, MalformedResponseError
 from providers.http_client import new_client
 from providers.http_errors import error_from_response, error_from_transport
+from providers.ollama_chat import OllamaChatModel
 from providers.openai_chat import OpenAIChatModel
 from providers.rate_limiter import InMemoryRateLimiter
 
@@ -67,6 +68,16 @@ PROVIDERS: dict[str, ProviderSpec] = {
         default_base_url="https://router.huggingface.co/v1",
         api_key_env="HF_TOKEN",
     ),
+    "ollama": ProviderSpec(
+        "ollama",
+        "Ollama",
+        OllamaChatModel,
+        default_base_url="http://localhost:11434",
+        base_url_env="OLLAMA_HOST",
+        api_key_env="OLLAMA_API_KEY",
+        api_key_required=False,
+        max_stop_sequences=16,
+    ),
     "openai_compatible": ProviderSpec(
         "openai_compatible",
         "OpenAI-compatible server",
@@ -80,7 +91,6 @@ PLANNED_PROVIDERS = (
     "azure_openai",
     "google_genai",
     "google_vertexai",
-    "ollama",
     "bedrock",
 )
 
@@ -134,6 +144,8 @@ def _integer(name: str, value: Any, low: int) -> int | None:
 def _base_url(spec: ProviderSpec, base_url: str | None) -> str:
     url = base_url or (os.environ.get(spec.base_url_env) if spec.base_url_env else None)
     url = url or spec.default_base_url
+    if url and "://" not in url:
+        url = f"http://{url}"  # OLLAMA_HOST is often host:port alone
     if not url:
         raise ConfigurationError(
             f"The {spec.id!r} provider needs base_url (e.g. http://127.0.0.1:8080/v1), "
@@ -226,7 +238,7 @@ async def alist_models(
 ) -> list[str]:
     """The model ids a provider's `GET /models` lists, sorted."""
     spec = provider_spec(provider)
-    url = _base_url(spec, base_url) + "/models"
+    url = spec.model_class.models_url(_base_url(spec, base_url))
     key = _api_key(spec, api_key)
     headers = spec.model_class.auth_headers(key)
     async with new_client(transport=transport, timeout=timeout) as client:
@@ -237,8 +249,7 @@ async def alist_models(
     if response.status_code >= 400:
         raise error_from_response(response, response.text, provider=provider, secrets=(key,))
     try:
-        entries = response.json().get("data")
-        ids = {str(entry["id"]) for entry in entries}
+        ids = set(spec.model_class.model_ids(response.json()))
     except (ValueError, AttributeError, KeyError, TypeError) as error:
         raise MalformedResponseError(
             f"{url} did not answer with a model list.", provider=provider

@@ -74,5 +74,7 @@ def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> N
         "HF_TOKEN",
         "GROQ_BASE_URL",
         "HF_BASE_URL",
+        "OLLAMA_HOST",
+        "OLLAMA_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes import anthropic_wire
+from tests.fakes import anthropic_wire, ollama_wire
 
 MODELS = ["fake-model", "fake-slow", "fake-markdown", "fake-error-500", "fake-error-429",
           "fake-mid-stream-error", "fake-no-done", "fake-stall", "fake-fast-2000"]  # fmt: skip
@@ -242,6 +242,11 @@ class FakeProvider:
             return await self._chat(request, reader, writer, "openai")
         if method == "POST" and path == "/v1/messages":
             return await self._chat(request, reader, writer, "anthropic")
+        if method == "POST" and path == "/api/chat":
+            return await self._chat(request, reader, writer, "ollama")
+        if method == "GET" and path == "/api/tags":
+            await _send_json(writer, 200, ollama_wire.tags(MODELS))
+            return True
         if path.startswith("/_control/"):
             return await self._control(method, path, request, writer)
         await _send_json(writer, 404, {"error": {"message": f"no route {method} {path}"}})
@@ -292,6 +297,11 @@ class FakeProvider:
             return True
         model = str(body.get("model", ""))
         script = self.state.next_script(model)
+        if script is None and protocol == "ollama":
+            await _send_json(
+                writer, 404, {"error": f"model '{model}' not found, try pulling it first"}
+            )
+            return True
         if script is None and protocol == "anthropic":
             await _send_json(
                 writer, 404, anthropic_wire.error_body("not_found_error", f"model: {model}")
@@ -324,14 +334,16 @@ class FakeProvider:
         record = StreamRecord(model=model, started=time.time())
         with self.state.lock:
             self.state.streams.append(record)
-        head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
+        content_type = "application/x-ndjson" if protocol == "ollama" else "text/event-stream"
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
         writer.write(head.encode())
         watcher = asyncio.ensure_future(reader.read(1))  # EOF here means the client left
         try:
-            if protocol == "anthropic":
+            if protocol in ("anthropic", "ollama"):
                 send, pause = _channel(writer, watcher)
+                wire = anthropic_wire if protocol == "anthropic" else ollama_wire
                 try:
-                    await anthropic_wire.emit(model, tokens, script, send, pause)
+                    await wire.emit(model, tokens, script, send, pause)
                 except anthropic_wire.Stalled:
                     await watcher  # silent until the client leaves
                     raise ClientGone from None
@@ -423,6 +435,8 @@ def _channel(writer: asyncio.StreamWriter, watcher: asyncio.Future):  # type: ig
 def _auth_error(protocol: str = "openai") -> dict[str, Any]:
     if protocol == "anthropic":
         return anthropic_wire.error_body("authentication_error", "invalid x-api-key")
+    if protocol == "ollama":
+        return {"error": "unauthorized"}
     return {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
                       "code": "invalid_api_key"}}  # fmt: skip
 

@@ -10,7 +10,7 @@ from providers import init_chat_model, system, user
 from tests.fakes.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.live
-PROVIDERS = ["openai_compatible", "anthropic"]
+PROVIDERS = ["openai_compatible", "anthropic", "ollama"]
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +25,16 @@ def _reset(fake):
     fake.reset()
 
 
+def base(fake, provider: str) -> str:
+    # Ollama's native API lives at the server's root, the others under /v1.
+    return fake.base_url.removesuffix("/v1") if provider == "ollama" else fake.base_url
+
+
 def model(fake, provider: str, name: str = "fake-model", **params):
     return init_chat_model(
         model=name,
         model_provider=provider,
-        base_url=fake.base_url,
+        base_url=base(fake, provider),
         api_key="contract-key",
         **params,
     )
@@ -86,7 +91,7 @@ def test_a_rate_limit_then_success_is_retried(fake, provider):
 def test_an_unknown_model_and_a_wrong_key_are_explained(fake, provider):
     with pytest.raises(providers.BadRequestError, match="model"):
         model(fake, provider, "no-such-model").invoke("x")
-    wrong = init_chat_model(model="fake-model", model_provider=provider, base_url=fake.base_url,
+    wrong = init_chat_model(model="fake-model", model_provider=provider, base_url=base(fake, provider),
                             api_key="wrong-key")  # fmt: skip
     with pytest.raises(providers.AuthenticationError):
         wrong.invoke("x")
@@ -112,5 +117,5 @@ async def test_cancelling_closes_the_upstream_connection(fake, provider):
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_models_are_listed(fake, provider):
     assert "fake-model" in providers.list_models(
-        provider, base_url=fake.base_url, api_key="contract-key"
+        provider, base_url=base(fake, provider), api_key="contract-key"
     )

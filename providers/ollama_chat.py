@@ -1,0 +1,200 @@
+"""Ollama's native `/api/chat` (`ollama`): NDJSON lines, options by Modelfile names.
+
+Sampling parameters go under `options` (`num_predict` is max tokens), images are bare
+base64 on the message, a tool call arrives whole with its arguments as an object, usage is
+on the final `done` line, and an error mid-stream is an `{"error": ...}` line with HTTP 200.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+
+from providers.chat_model import BaseChatModel
+from providers.errors import MalformedResponseError, ProviderError, UnsupportedFeatureError
+from providers.events import (
+    FinishEvent,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallEvent,
+    Usage,
+    UsageEvent,
+)
+from providers.http_client import new_client
+from providers.http_errors import (
+    error_from_response,
+    error_from_stream_payload,
+    error_from_transport,
+)
+from providers.messages import Audio, Image, Message
+from providers.redact import redact
+
+METADATA_KEYS = ("model", "created_at", "done_reason", "total_duration", "load_duration",
+                 "prompt_eval_count", "eval_count", "eval_duration")  # fmt: skip
+
+
+def encode_message(message: Message) -> dict[str, Any]:
+    encoded: dict[str, Any] = {"role": message.role, "content": message.text}
+    images = []
+    for attachment in message.attachments:
+        if isinstance(attachment, Audio):
+            raise UnsupportedFeatureError(
+                "Ollama's native API takes images only; use a model that reads audio elsewhere.",
+                provider="ollama",
+            )
+        if isinstance(attachment, Image):
+            images.append(base64.b64encode(attachment.data).decode("ascii"))
+    if images:
+        encoded["images"] = images
+    if message.tool_calls:
+        encoded["tool_calls"] = [
+            {"id": call.id, "function": {"name": call.name, "arguments": call.arguments}}
+            for call in message.tool_calls
+        ]
+    if message.role == "tool" and message.tool_call_id:
+        encoded["tool_call_id"] = message.tool_call_id
+    return encoded
+
+
+class OllamaStreamState:
+    def __init__(self) -> None:
+        self.done = False
+        self._calls = 0
+
+    def handle(self, line: str) -> list[StreamEvent]:
+        try:
+            chunk = orjson.loads(line)
+        except ValueError as error:
+            raise MalformedResponseError(
+                f"Ollama sent a line that is not JSON: {line[:120]!r}.", provider="ollama"
+            ) from error
+        if chunk.get("error"):
+            raise error_from_stream_payload(chunk, provider="ollama")
+        events: list[StreamEvent] = []
+        message = chunk.get("message") or {}
+        if message.get("thinking"):
+            events.append(ReasoningDelta(message["thinking"]))
+        if message.get("content"):
+            events.append(TextDelta(message["content"]))
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") or {}
+            arguments = function.get("arguments") or {}
+            if isinstance(arguments, str):
+                arguments = json.loads(arguments or "{}")
+            call_id = call.get("id") or f"call_{self._calls}"
+            self._calls += 1
+            events.append(ToolCallEvent(ToolCall(call_id, function.get("name", ""), arguments)))
+        if chunk.get("done"):
+            self.done = True
+            events.append(
+                UsageEvent(Usage(chunk.get("prompt_eval_count"), chunk.get("eval_count")))
+            )
+            reason = chunk.get("done_reason")
+            finish = (
+                "tool_calls"
+                if self._calls
+                else {"stop": "stop", "length": "length"}.get(reason, reason)
+            )
+            metadata = {key: chunk[key] for key in METADATA_KEYS if key in chunk}
+            events.append(FinishEvent(finish, raw=redact(metadata)))
+        return events
+
+
+class OllamaChatModel(BaseChatModel):
+    @classmethod
+    def auth_headers(cls, api_key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    @classmethod
+    def models_url(cls, base_url: str) -> str:
+        return base_url.rstrip("/") + "/api/tags"
+
+    @classmethod
+    def model_ids(cls, payload: Any) -> list[str]:
+        return [str(entry["name"]) for entry in payload["models"]]
+
+    @property
+    def endpoint(self) -> str:
+        return self.config.base_url.rstrip("/") + "/api/chat"
+
+    def build_body(self, messages: list[Message]) -> dict[str, Any]:
+        config = self.config
+        options: dict[str, Any] = {}
+        for name, value in (("temperature", config.temperature), ("top_p", config.top_p),
+                            ("seed", config.seed), ("num_predict", config.max_tokens)):  # fmt: skip
+            if value is not None:
+                options[name] = value
+        if config.stop:
+            options["stop"] = list(config.stop)
+        extra = dict(config.extra)
+        options.update(extra.pop("options", {}))
+        body: dict[str, Any] = {
+            "model": config.model,
+            "messages": [encode_message(message) for message in messages],
+            "stream": True,  # the default, said out loud
+        }
+        if options:
+            body["options"] = options
+        body.update(extra)
+        return body
+
+    async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
+        body = orjson.dumps(self.build_body(messages))
+        headers = {"content-type": "application/json", **self.auth_headers(self.config.api_key)}
+        timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
+        async with new_client(transport=self._transport, timeout=timeout) as client:
+            try:
+                async with client.stream(
+                    "POST", self.endpoint, content=body, headers=headers
+                ) as response:
+                    if response.status_code >= 400:
+                        text = (await response.aread()).decode("utf-8", errors="replace")
+                        raise error_from_response(
+                            response, text, provider="ollama", secrets=(self.config.api_key,)
+                        )
+                    async for batch in _events(response):
+                        yield batch
+            except httpx.HTTPError as error:
+                raise error_from_transport(error, provider="ollama", url=self.endpoint) from None
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    state = OllamaStreamState()
+    pending = ""
+    async for chunk in response.aiter_bytes():
+        *lines, pending = (pending + decoder.decode(chunk)).split("\n")
+        batch: list[StreamEvent] = []
+        try:
+            for line in lines:
+                if line.strip():
+                    batch.extend(state.handle(line))
+                if state.done:
+                    break
+        except ProviderError:
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
+        if state.done:
+            return
+    pending += decoder.decode(b"", final=True)
+    if pending.strip():
+        batch = state.handle(pending)
+        if batch:
+            yield batch
+    if not state.done:
+        raise MalformedResponseError(
+            "Ollama's stream ended before its final done line; the answer may be cut short. "
+            "Try again.",
+            provider="ollama",
+        )
