@@ -1,5 +1,6 @@
 """Connections that come from the ecosystem's environment variables (OPENAI_API_KEY,
-ANTHROPIC_API_KEY, GROQ_API_KEY, HF_TOKEN, with their *_BASE_URL).
+ANTHROPIC_API_KEY, GOOGLE_API_KEY / GEMINI_API_KEY, GROQ_API_KEY, HF_TOKEN, with their
+*_BASE_URL).
 
 They are mirrored as rows so runs can reference them, but their key is never stored: it is
 read from the environment each time it is used.
@@ -19,6 +20,13 @@ class EnvConnection:
     key_variable: str
     base_url_variable: str
     kind: str
+    key_variable_fallback: str = ""  # an older name for the same key (GEMINI_API_KEY)
+
+    def key(self) -> str:
+        return (
+            os.environ.get(self.key_variable, "").strip()
+            or os.environ.get(self.key_variable_fallback or "-", "").strip()
+        )
 
     def kind_for(self, base_url: str) -> str:
         # OPENAI_BASE_URL pointing elsewhere means "any OpenAI-compatible server".
@@ -32,6 +40,13 @@ ENV_CONNECTIONS = [
     EnvConnection(
         "Anthropic (environment)", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "anthropic"
     ),
+    EnvConnection(
+        "Google Gemini (environment)",
+        "GOOGLE_API_KEY",
+        "GEMINI_BASE_URL",
+        "google_genai",
+        key_variable_fallback="GEMINI_API_KEY",
+    ),
     EnvConnection("Groq (environment)", "GROQ_API_KEY", "GROQ_BASE_URL", "groq"),
     EnvConnection("Hugging Face (environment)", "HF_TOKEN", "HF_BASE_URL", "huggingface"),
 ]
@@ -41,13 +56,13 @@ OPENAI_ENV_NAME = ENV_CONNECTIONS[0].name
 def env_api_key(connection: Connection) -> str | None:
     for entry in ENV_CONNECTIONS:
         if entry.name == connection.name:
-            return os.environ.get(entry.key_variable) or None
+            return entry.key() or None
     return None
 
 
 def sync_env_connections() -> None:
     for entry in ENV_CONNECTIONS:
-        key = os.environ.get(entry.key_variable, "").strip()
+        key = entry.key()
         base_url = os.environ.get(entry.base_url_variable, "").strip()
         existing = Connection.objects.filter(source=Connection.Source.ENV, name=entry.name)
         if not key:

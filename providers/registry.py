@@ -14,6 +14,7 @@ import httpx
 from providers.anthropic_messages import AnthropicChatModel
 from providers.chat_model import BaseChatModel, ModelConfig, run_sync
 from providers.errors import ConfigurationError, MalformedResponseError
+from providers.gemini import GeminiChatModel
 from providers.http_client import new_client
 from providers.http_errors import error_from_response, error_from_transport
 from providers.ollama_chat import OllamaChatModel
@@ -29,6 +30,7 @@ class ProviderSpec:
     default_base_url: str = ""
     base_url_env: str = ""
     api_key_env: str = ""
+    api_key_env_fallback: str = ""  # a second, older name for the same key
     api_key_required: bool = True
     max_stop_sequences: int = 4
     # Body fields the provider answers with a 400 (Groq), refused before any request.
@@ -68,6 +70,15 @@ PROVIDERS: dict[str, ProviderSpec] = {
         default_base_url="https://router.huggingface.co/v1",
         api_key_env="HF_TOKEN",
     ),
+    "google_genai": ProviderSpec(
+        "google_genai",
+        "Google Gemini",
+        GeminiChatModel,
+        default_base_url="https://generativelanguage.googleapis.com/v1beta",
+        api_key_env="GOOGLE_API_KEY",
+        api_key_env_fallback="GEMINI_API_KEY",
+        max_stop_sequences=5,
+    ),
     "ollama": ProviderSpec(
         "ollama",
         "Ollama",
@@ -89,7 +100,6 @@ PROVIDERS: dict[str, ProviderSpec] = {
 # Known to LangChain's init_chat_model and planned here, but not speaking yet.
 PLANNED_PROVIDERS = (
     "azure_openai",
-    "google_genai",
     "google_vertexai",
     "bedrock",
 )
@@ -158,7 +168,11 @@ def _base_url(spec: ProviderSpec, base_url: str | None) -> str:
 
 
 def _api_key(spec: ProviderSpec, api_key: str | None) -> str | None:
-    key = api_key or (os.environ.get(spec.api_key_env) if spec.api_key_env else None)
+    key = api_key or next(
+        (os.environ[name] for name in (spec.api_key_env, spec.api_key_env_fallback)
+         if name and os.environ.get(name)),
+        None,
+    )  # fmt: skip
     if not key and spec.api_key_required:
         raise ConfigurationError(
             f"The {spec.id!r} provider needs an API key: pass api_key=... or set "

@@ -68,6 +68,7 @@ def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> N
         "ANTHROPIC_BASE_URL",
         "GOOGLE_API_KEY",
         "GEMINI_API_KEY",
+        "GOOGLE_CLOUD_PROJECT",
         "AZURE_OPENAI_API_KEY",
         "AZURE_OPENAI_ENDPOINT",
         "GROQ_API_KEY",
@@ -75,6 +76,7 @@ def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> N
         "GROQ_BASE_URL",
         "HF_BASE_URL",
         "OLLAMA_HOST",
+        "GEMINI_BASE_URL",
         "OLLAMA_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)

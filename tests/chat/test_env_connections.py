@@ -51,3 +51,9 @@ def test_groq_and_hugging_face_keys_become_connections(monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf-env")
     kinds = {connection.kind for connection in available_connections()}
     assert kinds == {"groq", "huggingface"}
+
+
+def test_gemini_api_key_is_read_under_its_older_name_too(monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "AIza-old-name")
+    [connection] = available_connections()
+    assert (connection.kind, api_key_for(connection)) == ("google_genai", "AIza-old-name")

@@ -21,7 +21,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes import anthropic_wire, ollama_wire
+from tests.fakes import anthropic_wire, gemini_wire, ollama_wire
+
+WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire}
 
 MODELS = ["fake-model", "fake-slow", "fake-markdown", "fake-error-500", "fake-error-429",
           "fake-mid-stream-error", "fake-no-done", "fake-stall", "fake-fast-2000"]  # fmt: skip
@@ -242,6 +244,21 @@ class FakeProvider:
             return await self._chat(request, reader, writer, "openai")
         if method == "POST" and path == "/v1/messages":
             return await self._chat(request, reader, writer, "anthropic")
+        if method == "GET" and path == "/v1beta/models":
+            if not self._authorised(request):
+                await _send_json(
+                    writer, 403, gemini_wire.error(403, "PERMISSION_DENIED", "API key not valid.")
+                )
+                return True
+            await _send_json(writer, 200, gemini_wire.models(MODELS))
+            return True
+        if (
+            method == "POST"
+            and path.startswith("/v1beta/models/")
+            and path.endswith(":streamGenerateContent")
+        ):
+            request["model"] = path.removeprefix("/v1beta/models/").split(":")[0]
+            return await self._chat(request, reader, writer, "gemini")
         if method == "POST" and path == "/api/chat":
             return await self._chat(request, reader, writer, "ollama")
         if method == "GET" and path == "/api/tags":
@@ -260,6 +277,7 @@ class FakeProvider:
         return self.state.api_key in (
             headers.get("authorization", "").removeprefix("Bearer "),
             headers.get("x-api-key"),
+            headers.get("x-goog-api-key"),
         )
 
     async def _control(self, method: str, path: str, request, writer) -> bool:
@@ -286,7 +304,12 @@ class FakeProvider:
         except ValueError:
             await _send_json(writer, 400, {"error": {"message": "body is not JSON"}})
             return True
-        auth = request["headers"].get("authorization") or request["headers"].get("x-api-key")
+        headers = request["headers"]
+        auth = (
+            headers.get("authorization")
+            or headers.get("x-api-key")
+            or headers.get("x-goog-api-key")
+        )
         key_state = "absent" if not auth else "matched" if self._authorised(request) else "wrong"
         with self.state.lock:
             self.state.requests.append(
@@ -295,8 +318,13 @@ class FakeProvider:
         if not self._authorised(request):
             await _send_json(writer, 401, _auth_error(protocol))
             return True
-        model = str(body.get("model", ""))
+        model = str(request.get("model") or body.get("model", ""))
         script = self.state.next_script(model)
+        if script is None and protocol == "gemini":
+            await _send_json(
+                writer, 404, gemini_wire.error(404, "NOT_FOUND", f"models/{model} is not found")
+            )
+            return True
         if script is None and protocol == "ollama":
             await _send_json(
                 writer, 404, {"error": f"model '{model}' not found, try pulling it first"}
@@ -324,7 +352,11 @@ class FakeProvider:
         tokens = script.get("tokens")
         if tokens is None:
             tokens = words("You said: " + _last_user_text(body))
-        if not body.get("stream"):
+        # Gemini streams by endpoint, Ollama unless told not to, the others when asked.
+        streaming = {"gemini": True, "ollama": body.get("stream", True)}.get(
+            protocol, body.get("stream")
+        )
+        if not streaming:
             await _send_json(writer, 200, _whole_response(model, tokens, script))
             return True
         await self._stream(model, body, tokens, script, reader, writer, protocol)
@@ -339,9 +371,9 @@ class FakeProvider:
         writer.write(head.encode())
         watcher = asyncio.ensure_future(reader.read(1))  # EOF here means the client left
         try:
-            if protocol in ("anthropic", "ollama"):
+            if protocol in WIRES:
                 send, pause = _channel(writer, watcher)
-                wire = anthropic_wire if protocol == "anthropic" else ollama_wire
+                wire = WIRES[protocol]
                 try:
                     await wire.emit(model, tokens, script, send, pause)
                 except anthropic_wire.Stalled:
@@ -437,14 +469,16 @@ def _auth_error(protocol: str = "openai") -> dict[str, Any]:
         return anthropic_wire.error_body("authentication_error", "invalid x-api-key")
     if protocol == "ollama":
         return {"error": "unauthorized"}
+    if protocol == "gemini":
+        return gemini_wire.error(401, "UNAUTHENTICATED", "API key not valid.")
     return {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
                       "code": "invalid_api_key"}}  # fmt: skip
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
-    for message in reversed(body.get("messages") or []):
+    for message in reversed(body.get("messages") or body.get("contents") or []):
         if message.get("role") == "user":
-            content = message.get("content")
+            content = message.get("content", message.get("parts"))
             if isinstance(content, list):
                 return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
             return str(content or "")

@@ -10,7 +10,7 @@ from providers import init_chat_model, system, user
 from tests.fakes.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.live
-PROVIDERS = ["openai_compatible", "anthropic", "ollama"]
+PROVIDERS = ["openai_compatible", "anthropic", "ollama", "google_genai"]
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,9 @@ def _reset(fake):
 
 
 def base(fake, provider: str) -> str:
-    # Ollama's native API lives at the server's root, the others under /v1.
-    return fake.base_url.removesuffix("/v1") if provider == "ollama" else fake.base_url
+    # Ollama's native API lives at the server's root, Gemini's under /v1beta, others /v1.
+    root = fake.base_url.removesuffix("/v1")
+    return {"ollama": root, "google_genai": root + "/v1beta"}.get(provider, fake.base_url)
 
 
 def model(fake, provider: str, name: str = "fake-model", **params):

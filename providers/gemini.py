@@ -1,0 +1,249 @@
+"""Google's Gemini API (`google_genai`): generateContent over SSE (`alt=sse`).
+
+Roles are `user` and `model`, the system prompt is `systemInstruction`, parameters live in
+`generationConfig` (camelCase), media are `inlineData` with bare base64, every event is a
+whole GenerateContentResponse carrying only the new text, there is no [DONE] (the event with
+a finishReason is the end), a blocked prompt has no candidates, and `finishReason` stays
+STOP when the model calls a function.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from providers.chat_model import BaseChatModel
+from providers.errors import (
+    BadRequestError,
+    MalformedResponseError,
+    ProviderError,
+    RateLimitError,
+)
+from providers.events import (
+    FinishEvent,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallEvent,
+    Usage,
+    UsageEvent,
+)
+from providers.http_client import new_client
+from providers.http_errors import error_from_response, error_from_transport
+from providers.messages import Attachment, Message
+from providers.redact import redact
+from providers.sse import SSEParser
+
+FINISH_REASONS = {"STOP": "stop", "MAX_TOKENS": "length"}
+FILTERED = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
+
+
+def _inline(attachment: Attachment) -> dict[str, Any]:
+    data = base64.b64encode(attachment.data).decode("ascii")
+    return {"inlineData": {"mimeType": attachment.media_type, "data": data}}
+
+
+def encode_contents(messages: list[Message]) -> list[dict[str, Any]]:
+    names_by_call: dict[str, str] = {}
+    contents: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        if message.role == "tool":
+            name = names_by_call.get(message.tool_call_id or "", "")
+            response = {"name": name, "response": {"result": message.text}}
+            if message.tool_call_id:
+                response["id"] = message.tool_call_id
+            contents.append({"role": "user", "parts": [{"functionResponse": response}]})
+            continue
+        parts: list[dict[str, Any]] = [_inline(a) for a in message.attachments]
+        if message.text:
+            parts.append({"text": message.text})
+        for call in message.tool_calls:
+            names_by_call[call.id] = call.name
+            parts.append(
+                {"functionCall": {"name": call.name, "args": call.arguments, "id": call.id}}
+            )
+        role = "model" if message.role == "assistant" else "user"
+        contents.append({"role": role, "parts": parts or [{"text": ""}]})
+    return contents
+
+
+def retry_delay(body: str) -> float | None:
+    """google.rpc.RetryInfo's retryDelay ("37s"), the only retry hint a Gemini 429 carries."""
+    try:
+        details = orjson.loads(body)["error"].get("details") or []
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    for detail in details:
+        match = _DURATION.match(str(detail.get("retryDelay", "")))
+        if match:
+            return float(match.group(1))
+    return None
+
+
+class GeminiStreamState:
+    def __init__(self) -> None:
+        self.done = False
+        self.usage: dict[str, Any] = {}
+        self.metadata: dict[str, Any] = {}
+        self._calls = 0
+
+    def handle(self, data: str) -> list[StreamEvent]:
+        try:
+            chunk = orjson.loads(data)
+        except ValueError as error:
+            raise MalformedResponseError(
+                f"Gemini sent an event that is not JSON: {data[:120]!r}.", provider="google_genai"
+            ) from error
+        if isinstance(chunk, list):  # errors on the stream endpoint may come wrapped in [...]
+            chunk = chunk[0] if chunk else {}
+        if chunk.get("error"):
+            error = chunk["error"]
+            raise ProviderError(
+                f"Gemini reported an error in the middle of the answer: {error.get('message')}.",
+                provider="google_genai",
+            )
+        self.usage = chunk.get("usageMetadata") or self.usage
+        for key in ("modelVersion", "responseId"):
+            if key in chunk:
+                self.metadata[key] = chunk[key]
+        candidates = chunk.get("candidates") or []
+        block = (chunk.get("promptFeedback") or {}).get("blockReason")
+        if block and not candidates:
+            raise BadRequestError(
+                f"Gemini blocked the prompt ({block}). Rephrase it, or change the safety "
+                "settings of this request.",
+                provider="google_genai",
+            )
+        events: list[StreamEvent] = []
+        if not candidates:
+            return events
+        candidate = candidates[0]
+        for part in (candidate.get("content") or {}).get("parts") or ():
+            if "text" in part and part["text"]:
+                cls = ReasoningDelta if part.get("thought") else TextDelta
+                events.append(cls(part["text"]))
+            call = part.get("functionCall")
+            if call:
+                call_id = call.get("id") or f"call_{self._calls}"
+                self._calls += 1
+                events.append(
+                    ToolCallEvent(ToolCall(call_id, call.get("name", ""), call.get("args") or {}))
+                )
+        reason = candidate.get("finishReason")
+        if reason:
+            self.done = True
+            self.metadata["finishReason"] = reason
+            events.extend(self._finish(reason))
+        return events
+
+    def _finish(self, reason: str) -> list[StreamEvent]:
+        if self._calls:
+            finish = "tool_calls"  # Gemini says STOP even when it called a function
+        elif reason in FILTERED:
+            finish = "content_filter"
+        else:
+            finish = FINISH_REASONS.get(reason, reason.lower())
+        events: list[StreamEvent] = []
+        if self.usage:
+            self.metadata["usageMetadata"] = self.usage
+            output = (self.usage.get("candidatesTokenCount") or 0) + (
+                self.usage.get("thoughtsTokenCount") or 0
+            )
+            events.append(UsageEvent(Usage(self.usage.get("promptTokenCount"), output)))
+        events.append(FinishEvent(finish, raw=redact(self.metadata)))
+        return events
+
+
+class GeminiChatModel(BaseChatModel):
+    @classmethod
+    def auth_headers(cls, api_key: str | None) -> dict[str, str]:
+        # A header, never ?key=: URLs end up in logs.
+        return {"x-goog-api-key": api_key} if api_key else {}
+
+    @classmethod
+    def model_ids(cls, payload: Any) -> list[str]:
+        return [str(entry["name"]).removeprefix("models/") for entry in payload["models"]]
+
+    @property
+    def endpoint(self) -> str:
+        model = quote(self.config.model.removeprefix("models/"), safe="")
+        return f"{self.config.base_url.rstrip('/')}/models/{model}:streamGenerateContent?alt=sse"
+
+    def build_body(self, messages: list[Message]) -> dict[str, Any]:
+        config = self.config
+        generation: dict[str, Any] = {}
+        for name, value in (("temperature", config.temperature), ("topP", config.top_p),
+                            ("maxOutputTokens", config.max_tokens), ("seed", config.seed)):  # fmt: skip
+            if value is not None:
+                generation[name] = value
+        if config.stop:
+            generation["stopSequences"] = list(config.stop)
+        body: dict[str, Any] = {"contents": encode_contents(messages)}
+        system_text = "\n\n".join(m.text for m in messages if m.role == "system" and m.text)
+        if system_text:
+            body["systemInstruction"] = {"parts": [{"text": system_text}]}
+        if generation:
+            body["generationConfig"] = generation
+        body.update(config.extra)
+        return body
+
+    async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
+        body = orjson.dumps(self.build_body(messages))
+        headers = {"content-type": "application/json", **self.auth_headers(self.config.api_key)}
+        timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
+        async with new_client(transport=self._transport, timeout=timeout) as client:
+            try:
+                async with client.stream(
+                    "POST", self.endpoint, content=body, headers=headers
+                ) as response:
+                    if response.status_code >= 400:
+                        text = (await response.aread()).decode("utf-8", errors="replace")
+                        error = error_from_response(
+                            response, text, provider="google_genai", secrets=(self.config.api_key,)
+                        )
+                        hint = retry_delay(text) if isinstance(error, RateLimitError) else None
+                        if hint is not None:
+                            # A per-minute quota says when to come back; a daily one does not.
+                            error.retry_after, error.retryable = hint, True
+                        raise error
+                    async for batch in _events(response):
+                        yield batch
+            except httpx.HTTPError as error:
+                raise error_from_transport(
+                    error, provider="google_genai", url=self.endpoint
+                ) from None
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
+    parser = SSEParser()
+    state = GeminiStreamState()
+    async for chunk in response.aiter_bytes():
+        batch: list[StreamEvent] = []
+        try:
+            for sse in parser.feed(chunk):
+                batch.extend(state.handle(sse.data))
+        except ProviderError:
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
+    batch = [event for sse in parser.close() for event in state.handle(sse.data)]
+    if batch:
+        yield batch
+    if not state.done:
+        raise MalformedResponseError(
+            "Gemini's stream ended without a finish reason; the answer may be cut short. "
+            "Try again.",
+            provider="google_genai",
+        )
