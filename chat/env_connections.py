@@ -47,6 +47,12 @@ ENV_CONNECTIONS = [
         "google_genai",
         key_variable_fallback="GEMINI_API_KEY",
     ),
+    EnvConnection(
+        "Azure OpenAI (environment)",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_ENDPOINT",
+        "azure_openai",
+    ),
     EnvConnection("Groq (environment)", "GROQ_API_KEY", "GROQ_BASE_URL", "groq"),
     EnvConnection("Hugging Face (environment)", "HF_TOKEN", "HF_BASE_URL", "huggingface"),
 ]

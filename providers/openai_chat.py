@@ -226,7 +226,8 @@ class OpenAIChatModel(BaseChatModel):
             body["top_p"] = config.top_p
         if config.max_tokens is not None:
             # OpenAI's reasoning models refuse the legacy name; local servers know only it.
-            field = "max_completion_tokens" if config.provider == "openai" else "max_tokens"
+            openai_itself = config.provider in ("openai", "azure_openai")
+            field = "max_completion_tokens" if openai_itself else "max_tokens"
             body[field] = config.max_tokens
         if config.stop:
             body["stop"] = list(config.stop)

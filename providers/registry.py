@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from providers.anthropic_messages import AnthropicChatModel
+from providers.azure_openai import AzureOpenAIChatModel
 from providers.chat_model import BaseChatModel, ModelConfig, run_sync
 from providers.errors import ConfigurationError, MalformedResponseError
 from providers.gemini import GeminiChatModel
@@ -45,6 +46,13 @@ PROVIDERS: dict[str, ProviderSpec] = {
         default_base_url="https://api.openai.com/v1",
         base_url_env="OPENAI_BASE_URL",
         api_key_env="OPENAI_API_KEY",
+    ),
+    "azure_openai": ProviderSpec(
+        "azure_openai",
+        "Azure OpenAI",
+        AzureOpenAIChatModel,
+        base_url_env="AZURE_OPENAI_ENDPOINT",
+        api_key_env="AZURE_OPENAI_API_KEY",
     ),
     "anthropic": ProviderSpec(
         "anthropic",
@@ -99,7 +107,6 @@ PROVIDERS: dict[str, ProviderSpec] = {
 }
 # Known to LangChain's init_chat_model and planned here, but not speaking yet.
 PLANNED_PROVIDERS = (
-    "azure_openai",
     "google_vertexai",
     "bedrock",
 )

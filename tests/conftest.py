@@ -71,6 +71,7 @@ def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> N
         "GOOGLE_CLOUD_PROJECT",
         "AZURE_OPENAI_API_KEY",
         "AZURE_OPENAI_ENDPOINT",
+        "OPENAI_API_VERSION",
         "GROQ_API_KEY",
         "HF_TOKEN",
         "GROQ_BASE_URL",

@@ -221,6 +221,7 @@ def test_a_message_without_a_model_is_refused_and_kept(signed_in: Page, server, 
         ("anthropic", "Anthropic", "/v1", "/v1/messages"),
         ("google_genai", "Google Gemini", "/v1beta", "/v1beta/models/fake-markdown:streamGenerateContent?alt=sse"),
         ("ollama", "Ollama", "", "/api/chat"),
+        ("azure_openai", "Azure OpenAI", "", "/openai/v1/chat/completions"),
     ],
 )  # fmt: skip
 def test_every_provider_kind_streams_the_same_way(

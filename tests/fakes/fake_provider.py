@@ -233,6 +233,8 @@ class FakeProvider:
 
     async def _route(self, request: dict[str, Any], reader, writer) -> bool:
         method, path = request["method"], request["path"].split("?")[0]
+        if path.startswith("/openai/"):  # Azure: the same wire format at other addresses
+            path = _azure_path(path, request)
         if method == "GET" and path == "/v1/models":
             if not self._authorised(request):
                 await _send_json(writer, 401, _auth_error())
@@ -278,6 +280,7 @@ class FakeProvider:
             headers.get("authorization", "").removeprefix("Bearer "),
             headers.get("x-api-key"),
             headers.get("x-goog-api-key"),
+            headers.get("api-key"),
         )
 
     async def _control(self, method: str, path: str, request, writer) -> bool:
@@ -309,6 +312,7 @@ class FakeProvider:
             headers.get("authorization")
             or headers.get("x-api-key")
             or headers.get("x-goog-api-key")
+            or headers.get("api-key")
         )
         key_state = "absent" if not auth else "matched" if self._authorised(request) else "wrong"
         with self.state.lock:
@@ -443,6 +447,17 @@ class FakeProvider:
             await send(_chunk({"choices": [], "created": int(time.time()), "id": "chatcmpl-fake",
                                "model": model, "object": "chat.completion.chunk", "usage": usage}))  # fmt: skip
         await send(_chunk("[DONE]"))
+
+
+def _azure_path(path: str, request: dict[str, Any]) -> str:
+    """/openai/v1/... and /openai/deployments/{name}/... map onto the OpenAI routes."""
+    if path.startswith("/openai/v1/"):
+        return path.removeprefix("/openai")
+    parts = path.split("/")  # ["", "openai", "deployments", name, "chat", "completions"]
+    if len(parts) >= 5 and parts[2] == "deployments":
+        request["model"] = parts[3]
+        return "/v1/" + "/".join(parts[4:])
+    return path
 
 
 def _channel(writer: asyncio.StreamWriter, watcher: asyncio.Future):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from providers import init_chat_model, system, user
 from tests.fakes.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.live
-PROVIDERS = ["openai_compatible", "anthropic", "ollama", "google_genai"]
+PROVIDERS = ["openai_compatible", "azure_openai", "anthropic", "ollama", "google_genai"]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,9 @@ def _reset(fake):
 def base(fake, provider: str) -> str:
     # Ollama's native API lives at the server's root, Gemini's under /v1beta, others /v1.
     root = fake.base_url.removesuffix("/v1")
-    return {"ollama": root, "google_genai": root + "/v1beta"}.get(provider, fake.base_url)
+    return {"ollama": root, "google_genai": root + "/v1beta", "azure_openai": root}.get(
+        provider, fake.base_url
+    )
 
 
 def model(fake, provider: str, name: str = "fake-model", **params):
