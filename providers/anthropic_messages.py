@@ -43,6 +43,7 @@ from providers.http_errors import (
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
 from providers.sse import SSEParser
+from providers.tools import safe_name
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096  # the API requires one; this is what is sent when none was chosen
@@ -224,8 +225,31 @@ class AnthropicChatModel(BaseChatModel):
             body["top_p"] = config.top_p
         if config.stop:
             body["stop_sequences"] = list(config.stop)
+        tools = [{"name": t.name, "description": t.description, "input_schema": t.parameters}
+                 for t in config.tools]  # fmt: skip
+        choice = config.tool_choice or "auto"
+        if config.output is not None:
+            # Structured output as a forced tool call: works on every Claude model and cloud.
+            name = safe_name(config.output.name)
+            tools.append({"name": name, "description": "Give the answer in this shape.",
+                          "input_schema": config.output.schema})  # fmt: skip
+            choice = name
+        if tools:
+            body["tools"] = tools
+            body["tool_choice"] = (
+                {"type": {"required": "any"}.get(choice, choice)}
+                if choice in ("auto", "required", "none")
+                else {"type": "tool", "name": choice}
+            )
         body.update(config.extra)
         return body
+
+    def structured_text(self, response: Any) -> str:
+        name = safe_name(self.config.output.name) if self.config.output else ""
+        for call in response.tool_calls:
+            if call.name == name:
+                return json.dumps(call.arguments)
+        return response.text
 
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = orjson.dumps(self.build_body(messages))

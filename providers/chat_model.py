@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from providers.errors import ProviderError
+from providers.errors import ConfigurationError, ProviderError
 from providers.events import (
     FinishEvent,
     ReasoningDelta,
@@ -31,6 +31,7 @@ from providers.messages import Message, MessagesInput, as_messages
 from providers.rate_limiter import InMemoryRateLimiter
 from providers.response import Response
 from providers.retry import MAX_HINTED_DELAY, Backoff
+from providers.tools import OutputSchema, ToolSpec, output_schema, tool_spec
 
 T = TypeVar("T")
 OUTPUT_EVENTS = (TextDelta, ReasoningDelta, ToolCallEvent)
@@ -54,6 +55,9 @@ class ModelConfig:
     base_url: str = ""
     rate_limiter: InMemoryRateLimiter | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: str | None = None  # "auto", "required", "none" or a tool's name
+    output: OutputSchema | None = None  # set by with_structured_output
 
 
 class BaseChatModel:
@@ -91,6 +95,32 @@ class BaseChatModel:
             sleep=self._sleep,
             backoff=self._backoff,
         )
+
+    # -- tools and structured output ---------------------------------------------------------
+
+    def bind_tools(self, tools: Sequence[Any], tool_choice: str = "auto") -> BaseChatModel:
+        """A new model that offers these tools (JSON-schema dicts, pydantic models or
+        functions); this one is left as it is."""
+        specs = tuple(tool_spec(tool) for tool in tools)
+        names = {spec.name for spec in specs}
+        if tool_choice not in {"auto", "required", "none"} | names:
+            raise ConfigurationError(
+                f"tool_choice is 'auto', 'required', 'none' or a tool's name ({', '.join(sorted(names))})."
+            )
+        model = self.with_params(tools=specs, tool_choice=tool_choice)
+        model.check_parameters()
+        return model
+
+    def with_structured_output(self, schema: Any) -> StructuredOutputModel:
+        """A model whose invoke returns the validated object (a pydantic instance, or the
+        JSON value for a JSON-schema dict)."""
+        model = self.with_params(output=output_schema(schema))
+        model.check_parameters()
+        return StructuredOutputModel(model)
+
+    def structured_text(self, response: Response) -> str:
+        """Where this protocol puts a structured answer (the text, unless overridden)."""
+        return response.text
 
     # -- what a protocol implements ----------------------------------------------------------
 
@@ -211,6 +241,8 @@ class BaseChatModel:
         response.reasoning = "".join(reasoning)
         if response.raw is not None:
             response.raw = {**response.raw, "text": response.text}
+        if self.config.output is not None:
+            response.parsed = self.config.output.parse(self.structured_text(response))
         return response
 
     def invoke(self, messages: MessagesInput) -> Response:
@@ -234,6 +266,26 @@ class BaseChatModel:
     def batch(
         self, inputs: Sequence[MessagesInput], *, max_concurrency: int | None = None
     ) -> list[Response | ProviderError]:
+        return run_sync(self.abatch(inputs, max_concurrency=max_concurrency))
+
+
+class StructuredOutputModel:
+    """What `with_structured_output` returns: `invoke` gives the validated object itself."""
+
+    def __init__(self, model: BaseChatModel) -> None:
+        self.model = model
+
+    async def ainvoke(self, messages: MessagesInput) -> Any:
+        return (await self.model.ainvoke(messages)).parsed
+
+    def invoke(self, messages: MessagesInput) -> Any:
+        return run_sync(self.ainvoke(messages))
+
+    async def abatch(self, inputs: Sequence[MessagesInput], *, max_concurrency: int | None = None):
+        answers = await self.model.abatch(inputs, max_concurrency=max_concurrency)
+        return [a if isinstance(a, ProviderError) else a.parsed for a in answers]
+
+    def batch(self, inputs: Sequence[MessagesInput], *, max_concurrency: int | None = None):
         return run_sync(self.abatch(inputs, max_concurrency=max_concurrency))
 
 

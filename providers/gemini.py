@@ -188,7 +188,19 @@ class GeminiChatModel(BaseChatModel):
                 generation[name] = value
         if config.stop:
             generation["stopSequences"] = list(config.stop)
+        if config.output is not None:
+            generation["responseMimeType"] = "application/json"
+            generation["responseJsonSchema"] = config.output.schema  # real JSON Schema (pitfall 12)
         body: dict[str, Any] = {"contents": encode_contents(messages)}
+        if config.tools:
+            body["tools"] = [{"functionDeclarations": [
+                {"name": t.name, "description": t.description, "parametersJsonSchema": t.parameters}
+                for t in config.tools]}]  # fmt: skip
+            choice = config.tool_choice or "auto"
+            calling: dict[str, Any] = {"mode": {"auto": "AUTO", "none": "NONE"}.get(choice, "ANY")}
+            if choice not in ("auto", "required", "none"):
+                calling["allowedFunctionNames"] = [choice]
+            body["toolConfig"] = {"functionCallingConfig": calling}
         system_text = "\n\n".join(m.text for m in messages if m.role == "system" and m.text)
         if system_text:
             body["systemInstruction"] = {"parts": [{"text": system_text}]}

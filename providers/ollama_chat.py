@@ -17,7 +17,12 @@ import httpx
 import orjson
 
 from providers.chat_model import BaseChatModel
-from providers.errors import MalformedResponseError, ProviderError, UnsupportedFeatureError
+from providers.errors import (
+    ConfigurationError,
+    MalformedResponseError,
+    ProviderError,
+    UnsupportedFeatureError,
+)
 from providers.events import (
     FinishEvent,
     ReasoningDelta,
@@ -143,8 +148,22 @@ class OllamaChatModel(BaseChatModel):
         }
         if options:
             body["options"] = options
+        if config.tools:
+            body["tools"] = [
+                {"type": "function", "function": {"name": t.name, "description": t.description,
+                                                  "parameters": t.parameters}}
+                for t in config.tools
+            ]  # fmt: skip
+        if config.output is not None:
+            body["format"] = config.output.schema
         body.update(extra)
         return body
+
+    def check_parameters(self) -> None:
+        if self.config.tools and (self.config.tool_choice or "auto") != "auto":
+            raise ConfigurationError(
+                "Ollama cannot be told which tool to call (no tool_choice); use 'auto'."
+            )
 
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = orjson.dumps(self.build_body(messages))

@@ -35,6 +35,7 @@ from providers.http_errors import (
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
 from providers.sse import SSEParser
+from providers.tools import safe_name
 
 FINISH_REASONS = {
     "stop": "stop",
@@ -233,6 +234,20 @@ class OpenAIChatModel(BaseChatModel):
             body["stop"] = list(config.stop)
         if config.seed is not None:
             body["seed"] = config.seed
+        if config.tools:
+            body["tools"] = [
+                {"type": "function", "function": {"name": t.name, "description": t.description,
+                                                  "parameters": t.parameters}}
+                for t in config.tools
+            ]  # fmt: skip
+            choice = config.tool_choice or "auto"
+            body["tool_choice"] = (
+                choice if choice in ("auto", "required", "none")
+                else {"type": "function", "function": {"name": choice}}
+            )  # fmt: skip
+        if config.output is not None:
+            body["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": safe_name(config.output.name), "schema": config.output.schema}}  # fmt: skip
         body.update(config.extra)
         return body
 
