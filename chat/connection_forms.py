@@ -3,7 +3,12 @@ from __future__ import annotations
 from django import forms
 
 from chat.crypto import encrypt_secret
-from chat.llm import PROVIDER_CHOICES, default_base_url, provider_label, provider_needs_key
+from chat.llm import (
+    PROVIDER_CHOICES,
+    provider_label,
+    provider_needs_base_url,
+    provider_needs_key,
+)
 from chat.models import Connection
 
 
@@ -47,7 +52,7 @@ class ConnectionForm(forms.ModelForm):
     def clean(self) -> dict:
         data = super().clean()
         kind = data.get("kind") or ""
-        if kind and not data.get("base_url") and not default_base_url(kind):
+        if provider_needs_base_url(kind) and not data.get("base_url"):
             self.add_error("base_url", f"An {provider_label(kind)} needs its base URL.")
         has_key = bool(data.get("api_key")) or (
             bool(self.instance.api_key_encrypted) and not data.get("remove_key")

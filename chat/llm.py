@@ -54,6 +54,11 @@ def provider_needs_key(kind: str) -> bool:
     return bool(spec and spec.api_key_required)
 
 
+def provider_needs_base_url(kind: str) -> bool:
+    spec = PROVIDERS.get(kind)
+    return bool(spec) and not spec.default_base_url and not spec.address_from_config
+
+
 def default_base_url(kind: str) -> str:
     """Where a connection with no base URL goes ("" when the provider has no default)."""
     spec = PROVIDERS.get(kind)
@@ -115,6 +120,7 @@ __all__ = [
     "default_base_url",
     "list_models",
     "provider_label",
+    "provider_needs_base_url",
     "provider_needs_key",
     "system",
     "user",

@@ -174,6 +174,10 @@ class GeminiChatModel(BaseChatModel):
     def model_ids(cls, payload: Any) -> list[str]:
         return [str(entry["name"]).removeprefix("models/") for entry in payload["models"]]
 
+    async def request_auth_headers(self) -> dict[str, str]:
+        """The credentials for one request (Vertex fetches a fresh token here)."""
+        return self.auth_headers(self.config.api_key)
+
     @property
     def endpoint(self) -> str:
         model = quote(self.config.model.removeprefix("models/"), safe="")
@@ -211,7 +215,7 @@ class GeminiChatModel(BaseChatModel):
 
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = orjson.dumps(self.build_body(messages))
-        headers = {"content-type": "application/json", **self.auth_headers(self.config.api_key)}
+        headers = {"content-type": "application/json", **(await self.request_auth_headers())}
         timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
         async with new_client(transport=self._transport, timeout=timeout) as client:
             try:
@@ -220,8 +224,9 @@ class GeminiChatModel(BaseChatModel):
                 ) as response:
                     if response.status_code >= 400:
                         text = (await response.aread()).decode("utf-8", errors="replace")
+                        secrets = (self.config.api_key, *headers.values())
                         error = error_from_response(
-                            response, text, provider="google_genai", secrets=(self.config.api_key,)
+                            response, text, provider="google_genai", secrets=secrets
                         )
                         hint = retry_delay(text) if isinstance(error, RateLimitError) else None
                         if hint is not None:

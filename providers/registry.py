@@ -21,6 +21,7 @@ from providers.http_errors import error_from_response, error_from_transport
 from providers.ollama_chat import OllamaChatModel
 from providers.openai_chat import OpenAIChatModel
 from providers.rate_limiter import InMemoryRateLimiter
+from providers.vertex import VertexChatModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class ProviderSpec:
     max_stop_sequences: int = 4
     # Body fields the provider answers with a 400 (Groq), refused before any request.
     refused_extras: tuple[str, ...] = ()
+    address_from_config: bool = False
 
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -87,6 +89,14 @@ PROVIDERS: dict[str, ProviderSpec] = {
         api_key_env_fallback="GEMINI_API_KEY",
         max_stop_sequences=5,
     ),
+    "google_vertexai": ProviderSpec(
+        "google_vertexai",
+        "Google Vertex AI",
+        VertexChatModel,
+        api_key_required=False,  # a token from Application Default Credentials otherwise
+        max_stop_sequences=5,
+        address_from_config=True,
+    ),
     "ollama": ProviderSpec(
         "ollama",
         "Ollama",
@@ -106,10 +116,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
     ),
 }
 # Known to LangChain's init_chat_model and planned here, but not speaking yet.
-PLANNED_PROVIDERS = (
-    "google_vertexai",
-    "bedrock",
-)
+PLANNED_PROVIDERS = ("bedrock",)
 
 
 def provider_spec(provider: str) -> ProviderSpec:
@@ -161,6 +168,8 @@ def _integer(name: str, value: Any, low: int) -> int | None:
 def _base_url(spec: ProviderSpec, base_url: str | None) -> str:
     url = base_url or (os.environ.get(spec.base_url_env) if spec.base_url_env else None)
     url = url or spec.default_base_url
+    if not url and spec.address_from_config:
+        return ""  # the model builds its address itself (Vertex: project and location)
     if url and "://" not in url:
         url = f"http://{url}"  # OLLAMA_HOST is often host:port alone
     if not url:

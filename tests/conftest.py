@@ -69,6 +69,7 @@ def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> N
         "GOOGLE_API_KEY",
         "GEMINI_API_KEY",
         "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_CLOUD_LOCATION",
         "AZURE_OPENAI_API_KEY",
         "AZURE_OPENAI_ENDPOINT",
         "OPENAI_API_VERSION",
