@@ -13,6 +13,7 @@ import httpx
 
 from providers.anthropic_messages import AnthropicChatModel
 from providers.azure_openai import AzureOpenAIChatModel
+from providers.bedrock import BedrockChatModel
 from providers.chat_model import BaseChatModel, ModelConfig, run_sync
 from providers.errors import ConfigurationError, MalformedResponseError
 from providers.gemini import GeminiChatModel
@@ -97,6 +98,15 @@ PROVIDERS: dict[str, ProviderSpec] = {
         max_stop_sequences=5,
         address_from_config=True,
     ),
+    "bedrock": ProviderSpec(
+        "bedrock",
+        "Amazon Bedrock",
+        BedrockChatModel,
+        api_key_env="AWS_BEARER_TOKEN_BEDROCK",
+        api_key_required=False,  # SigV4 with the usual AWS credentials otherwise
+        max_stop_sequences=16,
+        address_from_config=True,
+    ),
     "ollama": ProviderSpec(
         "ollama",
         "Ollama",
@@ -115,18 +125,11 @@ PROVIDERS: dict[str, ProviderSpec] = {
         api_key_required=False,
     ),
 }
-# Known to LangChain's init_chat_model and planned here, but not speaking yet.
-PLANNED_PROVIDERS = ("bedrock",)
 
 
 def provider_spec(provider: str) -> ProviderSpec:
     if provider in PROVIDERS:
         return PROVIDERS[provider]
-    if provider in PLANNED_PROVIDERS:
-        raise ConfigurationError(
-            f"The {provider!r} provider is not available yet; available: "
-            f"{', '.join(sorted(PROVIDERS))}."
-        )
     raise ConfigurationError(
         f"Unknown provider {provider!r}. Known providers: {', '.join(sorted(PROVIDERS))}."
     )

@@ -74,7 +74,7 @@ def test_the_stored_key_can_be_removed(admin_client):
         ({"base_url": "ftp://example.com/v1"}, "Use an http:// or https:// URL"),
         ({"base_url": "not a url"}, "Enter a valid URL"),
         ({"kind": "openai", "base_url": "", "api_key": ""}, "OpenAI needs an API key"),
-        ({"kind": "bedrock"}, "Select a valid choice"),
+        ({"kind": "mistralai"}, "Select a valid choice"),
         ({"kind": "anthropic", "base_url": "", "api_key": ""}, "Anthropic needs an API key"),
     ],
 )

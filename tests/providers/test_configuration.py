@@ -12,7 +12,7 @@ LOCAL = {"base_url": "http://127.0.0.1:9/v1"}
     ("kwargs", "words"),
     [
         ({"model": "nope:m"}, "Unknown provider"),
-        ({"model": "bedrock:anthropic.claude"}, "not available yet"),
+        ({"model": "mistralai:mistral-large"}, "Unknown provider"),
         ({"model": "just-a-name"}, "Say which provider"),
         ({"model": "openai_compatible:m", "temperature": 3, **LOCAL}, "temperature"),
         ({"model": "openai_compatible:m", "top_p": -0.1, **LOCAL}, "top_p"),

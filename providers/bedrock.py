@@ -1,0 +1,330 @@
+"""Amazon Bedrock Converse / ConverseStream (`bedrock`).
+
+Content is always a list of one-key blocks, parameters live in `inferenceConfig`, the stream
+is AWS's binary event stream (decoded, CRCs checked, by botocore) in which exceptions can
+arrive after HTTP 200, `toolConfig` must travel with any history that holds tool blocks, and
+a structured-output schema is sent as a JSON *string*. Requests are signed with SigV4
+(botocore's signer, service name `bedrock`) unless a Bedrock API key is given (Bearer).
+botocore is the optional `bedrock` extra.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from providers.chat_model import BaseChatModel
+from providers.errors import (
+    BadRequestError,
+    ConfigurationError,
+    MalformedResponseError,
+    ProviderError,
+    ProviderUnavailableError,
+    RateLimitError,
+    UnsupportedFeatureError,
+)
+from providers.events import (
+    FinishEvent,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallEvent,
+    Usage,
+    UsageEvent,
+)
+from providers.http_client import new_client
+from providers.http_errors import error_from_response, error_from_transport
+from providers.messages import Audio, Image, Message
+from providers.redact import redact
+
+STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
+                "tool_use": "tool_calls", "content_filtered": "content_filter",
+                "guardrail_intervened": "content_filter",
+                "model_context_window_exceeded": "length"}  # fmt: skip
+EXCEPTIONS: dict[str, type[ProviderError]] = {
+    "throttlingException": RateLimitError,
+    "serviceUnavailableException": ProviderUnavailableError,
+    "internalServerException": ProviderUnavailableError,
+    "modelStreamErrorException": ProviderUnavailableError,
+    "validationException": BadRequestError,
+}
+IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
+
+
+def _botocore() -> Any:
+    try:
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.eventstream
+        import botocore.session
+    except ImportError:
+        raise ConfigurationError(
+            "Bedrock needs botocore: pip install 'playground[bedrock]'."
+        ) from None
+    return botocore
+
+
+def _block(attachment: Any) -> dict[str, Any]:
+    data = base64.b64encode(attachment.data).decode("ascii")
+    if isinstance(attachment, Image):
+        if attachment.media_type not in IMAGE_FORMATS:
+            raise UnsupportedFeatureError(
+                f"Bedrock takes PNG, JPEG, GIF or WebP images, not {attachment.media_type}.",
+                provider="bedrock",
+            )
+        return {
+            "image": {"format": IMAGE_FORMATS[attachment.media_type], "source": {"bytes": data}}
+        }
+    if isinstance(attachment, Audio):
+        audio_format = attachment.media_type.rsplit("/", 1)[-1].replace("mpeg", "mp3")
+        return {"audio": {"format": audio_format, "source": {"bytes": data}}}
+    raise UnsupportedFeatureError(
+        f"Bedrock cannot take {attachment.media_type}.", provider="bedrock"
+    )
+
+
+def encode_messages(messages: list[Message]) -> tuple[list[dict[str, Any]], set[str]]:
+    """Converse messages (same-role neighbours merged, as Bedrock wants strict turns) and the
+    names of the tools the history mentions."""
+    turns: list[dict[str, Any]] = []
+    tool_names: set[str] = set()
+    for message in messages:
+        if message.role == "system":
+            continue
+        if message.role == "tool":
+            role = "user"
+            content = [{"toolResult": {"toolUseId": message.tool_call_id,
+                                       "content": [{"text": message.text or "(empty)"}],
+                                       "status": "success"}}]  # fmt: skip
+        else:
+            role = message.role
+            content = [_block(a) for a in message.attachments]
+            if message.text:
+                content.append({"text": message.text})
+            for call in message.tool_calls:
+                tool_names.add(call.name)
+                content.append({"toolUse": {"toolUseId": call.id, "name": call.name,
+                                            "input": call.arguments}})  # fmt: skip
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"].extend(content)
+        else:
+            turns.append({"role": role, "content": content})
+    return turns, tool_names
+
+
+class BedrockStreamState:
+    def __init__(self) -> None:
+        self.done = False
+        self.stopped = False
+        self.finish_reason: str | None = None
+        self.metadata: dict[str, Any] = {}
+        self._tools: dict[int, dict[str, Any]] = {}
+
+    def handle(self, headers: dict[str, Any], payload: bytes) -> list[StreamEvent]:
+        kind = headers.get(":message-type")
+        if kind == "exception":
+            name = str(headers.get(":exception-type", "exception"))
+            message = _message(payload)
+            error_class = EXCEPTIONS.get(name, ProviderError)
+            raise error_class(f"Bedrock reported {name} in the middle of the answer: {message}",
+                              provider="bedrock")  # fmt: skip
+        if kind == "error":
+            raise ProviderError(
+                f"Bedrock stream error {headers.get(':error-code')}: {headers.get(':error-message')}",
+                provider="bedrock",
+            )
+        event = headers.get(":event-type")
+        body = json.loads(payload or b"{}")
+        if event == "contentBlockDelta":
+            delta = body.get("delta") or {}
+            if delta.get("text"):
+                return [TextDelta(delta["text"])]
+            if "toolUse" in delta:
+                tool = self._tools.get(body.get("contentBlockIndex", -1))
+                if tool is not None:
+                    tool["input"] += delta["toolUse"].get("input", "")
+            reasoning = (delta.get("reasoningContent") or {}).get("text")
+            return [ReasoningDelta(reasoning)] if reasoning else []
+        if event == "contentBlockStart":
+            start = (body.get("start") or {}).get("toolUse")
+            if start:
+                self._tools[body.get("contentBlockIndex", 0)] = {**start, "input": ""}
+            return []
+        if event == "contentBlockStop":
+            tool = self._tools.pop(body.get("contentBlockIndex", -1), None)
+            if tool is None:
+                return []
+            arguments = json.loads(tool["input"] or "{}")
+            return [
+                ToolCallEvent(ToolCall(tool.get("toolUseId", ""), tool.get("name", ""), arguments))
+            ]
+        if event == "messageStop":
+            self.stopped = True
+            reason = body.get("stopReason")
+            self.finish_reason = STOP_REASONS.get(reason, reason)
+            self.metadata["stopReason"] = reason
+            return []
+        if event == "metadata":
+            self.done = True
+            usage = body.get("usage") or {}
+            self.metadata.update({"usage": usage, "metrics": body.get("metrics")})
+            return [UsageEvent(Usage(usage.get("inputTokens"), usage.get("outputTokens"))),
+                    FinishEvent(self.finish_reason, raw=redact(self.metadata))]  # fmt: skip
+        return []
+
+    def finish_without_metadata(self) -> list[StreamEvent]:
+        self.done = True
+        return [FinishEvent(self.finish_reason, raw=redact(self.metadata))]
+
+
+def _message(payload: bytes) -> str:
+    try:
+        body = json.loads(payload or b"{}")
+    except ValueError:
+        return payload[:200].decode("utf-8", errors="replace")
+    return str(body.get("message") or body.get("Message") or body)
+
+
+class BedrockChatModel(BaseChatModel):
+    @classmethod
+    def auth_headers(cls, api_key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    @classmethod
+    def models_url(cls, base_url: str) -> str:
+        raise ConfigurationError(
+            "Listing Bedrock models is not supported yet; type the model or inference-profile id."
+        )
+
+    @property
+    def region(self) -> str:
+        region = (self.config.extra.get("region") or os.environ.get("AWS_REGION")
+                  or os.environ.get("AWS_DEFAULT_REGION"))  # fmt: skip
+        if not region:
+            raise ConfigurationError("Bedrock needs a region: pass region=... or set AWS_REGION.")
+        return str(region)
+
+    @property
+    def endpoint(self) -> str:
+        root = (
+            self.config.base_url.rstrip("/")
+            or f"https://bedrock-runtime.{self.region}.amazonaws.com"
+        )
+        # The model id is one path segment: ':' and the '/' of ARNs are encoded (pitfall 22).
+        return f"{root}/model/{quote(self.config.model, safe='')}/converse-stream"
+
+    def check_parameters(self) -> None:
+        self.region  # noqa: B018 - refuses a missing region before any request
+        if self.config.seed is not None:
+            raise ConfigurationError("Bedrock's Converse API takes no seed; leave Seed empty.")
+        if self.config.temperature is not None and self.config.temperature > 1:
+            raise ConfigurationError("Bedrock's temperature goes from 0 to 1.")
+
+    def build_body(self, messages: list[Message]) -> dict[str, Any]:
+        config = self.config
+        turns, history_tools = encode_messages(messages)
+        body: dict[str, Any] = {"messages": turns}
+        system_text = "\n\n".join(m.text for m in messages if m.role == "system" and m.text)
+        if system_text:
+            body["system"] = [{"text": system_text}]
+        inference = {key: value for key, value in (
+            ("maxTokens", config.max_tokens), ("temperature", config.temperature),
+            ("topP", config.top_p)) if value is not None}  # fmt: skip
+        if config.stop:
+            inference["stopSequences"] = list(config.stop)
+        if inference:
+            body["inferenceConfig"] = inference
+        tools = [{"toolSpec": {"name": t.name, "description": t.description or t.name,
+                               "inputSchema": {"json": t.parameters}}} for t in config.tools]  # fmt: skip
+        # Bedrock refuses a history with tool blocks unless toolConfig comes along (pitfall 19).
+        bound = {t.name for t in config.tools}
+        tools += [{"toolSpec": {"name": name, "description": name,
+                                "inputSchema": {"json": {"type": "object"}}}}
+                  for name in sorted(history_tools - bound)]  # fmt: skip
+        if tools and (config.tool_choice != "none" or history_tools):
+            choice = config.tool_choice or "auto"
+            body["toolConfig"] = {"tools": tools, "toolChoice": (
+                {"auto": {}} if choice in ("auto", "none") else {"any": {}} if choice == "required"
+                else {"tool": {"name": choice}})}  # fmt: skip
+        if config.output is not None:
+            body["outputConfig"] = {"textFormat": {"type": "json_schema", "structure": {
+                "jsonSchema": {"name": config.output.name,
+                               "schema": json.dumps(config.output.schema)}}}}  # fmt: skip
+        body.update({k: v for k, v in config.extra.items() if k != "region"})
+        return body
+
+    def signed_headers(self, body: bytes) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/vnd.amazon.eventstream",
+        }
+        if self.config.api_key:
+            return {**headers, **self.auth_headers(self.config.api_key)}
+        botocore = _botocore()
+        credentials = botocore.session.Session().get_credentials()
+        if credentials is None:
+            raise ConfigurationError(
+                "No AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a "
+                "profile), or give a Bedrock API key."
+            )
+        request = botocore.awsrequest.AWSRequest("POST", self.endpoint, data=body, headers=headers)
+        botocore.auth.SigV4Auth(
+            credentials.get_frozen_credentials(), "bedrock", self.region
+        ).add_auth(request)
+        return dict(request.headers.items())
+
+    async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
+        body = json.dumps(self.build_body(messages)).encode()  # signed bytes are sent bytes
+        headers = self.signed_headers(body)
+        timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
+        async with new_client(transport=self._transport, timeout=timeout) as client:
+            try:
+                async with client.stream(
+                    "POST", self.endpoint, content=body, headers=headers
+                ) as response:
+                    if response.status_code >= 400:
+                        text = (await response.aread()).decode("utf-8", errors="replace")
+                        raise error_from_response(response, text, provider="bedrock",
+                                                  secrets=(self.config.api_key,))  # fmt: skip
+                    async for batch in _events(response):
+                        yield batch
+            except httpx.HTTPError as error:
+                raise error_from_transport(error, provider="bedrock", url=self.endpoint) from None
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
+    botocore = _botocore()
+    buffer = botocore.eventstream.EventStreamBuffer()
+    state = BedrockStreamState()
+    async for chunk in response.aiter_bytes():
+        buffer.add_data(chunk)
+        batch: list[StreamEvent] = []
+        try:
+            for message in buffer:
+                batch.extend(state.handle(message.headers, message.payload))
+        except botocore.eventstream.ParserError as error:
+            raise MalformedResponseError(
+                f"Bedrock's event stream is corrupt ({type(error).__name__}).", provider="bedrock"
+            ) from None
+        except ProviderError:
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
+        if state.done:
+            return
+    if state.stopped:
+        yield state.finish_without_metadata()
+        return
+    raise MalformedResponseError(
+        "Bedrock's stream ended before messageStop; the answer may be cut short. Try again.",
+        provider="bedrock",
+    )

@@ -1,0 +1,52 @@
+"""AWS event-stream frames (application/vnd.amazon.eventstream) with valid CRCs, for the
+Bedrock ConverseStream dialect of the fake provider and for replay tests."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from typing import Any
+
+
+def _header(name: str, value: str) -> bytes:
+    encoded_name, encoded_value = name.encode(), value.encode()
+    return (struct.pack("B", len(encoded_name)) + encoded_name + b"\x07"
+            + struct.pack(">H", len(encoded_value)) + encoded_value)  # fmt: skip
+
+
+def frame(headers: dict[str, str], payload: bytes) -> bytes:
+    encoded_headers = b"".join(_header(name, value) for name, value in headers.items())
+    total = 12 + len(encoded_headers) + len(payload) + 4
+    prelude = struct.pack(">II", total, len(encoded_headers))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    message = prelude + encoded_headers + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def event(kind: str, body: dict[str, Any]) -> bytes:
+    headers = {":message-type": "event", ":event-type": kind, ":content-type": "application/json"}
+    return frame(headers, json.dumps(body).encode())
+
+
+def exception(kind: str, message: str) -> bytes:
+    headers = {
+        ":message-type": "exception",
+        ":exception-type": kind,
+        ":content-type": "application/json",
+    }
+    return frame(headers, json.dumps({"message": message}).encode())
+
+
+def text_stream(pieces: list[str], stop_reason: str = "end_turn", usage=(7, 3)) -> bytes:
+    frames = [event("messageStart", {"role": "assistant"})]
+    frames += [
+        event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": p}}) for p in pieces
+    ]
+    frames += [
+        event("contentBlockStop", {"contentBlockIndex": 0}),
+        event("messageStop", {"stopReason": stop_reason}),
+        event("metadata", {"usage": {"inputTokens": usage[0], "outputTokens": usage[1]},
+                           "metrics": {"latencyMs": 12}}),
+    ]  # fmt: skip
+    return b"".join(frames)
