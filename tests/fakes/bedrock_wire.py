@@ -50,3 +50,31 @@ def text_stream(pieces: list[str], stop_reason: str = "end_turn", usage=(7, 3)) 
                            "metrics": {"latencyMs": 12}}),
     ]  # fmt: skip
     return b"".join(frames)
+
+
+async def emit(model: str, tokens: list[str], script: dict[str, Any], send, pause) -> None:
+    """The fake provider's Bedrock dialect, paced like the others."""
+    import time
+
+    from tests.fakes.anthropic_wire import Stalled
+
+    delay = script.get("delay_s", 0)
+    started = time.monotonic()
+    await send(event("messageStart", {"role": "assistant"}))
+    for index, token in enumerate(tokens):
+        if script.get("error_after_tokens") == index:
+            await send(exception("modelStreamErrorException", "the fake server failed mid-stream"))
+            return
+        if script.get("stall_after_tokens") == index:
+            raise Stalled
+        if script.get("stamp"):
+            token = f"{token.rstrip()}@{time.time():.6f} "
+        await send(event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": token}}))
+        await pause(started + (index + 1) * delay - time.monotonic())
+    if script.get("end_without_done"):
+        return
+    usage = script.get("usage") or {}
+    await send(event("contentBlockStop", {"contentBlockIndex": 0}))
+    await send(event("messageStop", {"stopReason": "end_turn"}))
+    await send(event("metadata", {"usage": {"inputTokens": usage.get("prompt_tokens", 5),
+                                            "outputTokens": usage.get("completion_tokens", len(tokens))}}))  # fmt: skip

@@ -20,10 +20,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
-from tests.fakes import anthropic_wire, gemini_wire, ollama_wire
+from tests.fakes import anthropic_wire, bedrock_wire, gemini_wire, ollama_wire
 
-WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire}
+WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire,
+         "bedrock": bedrock_wire}  # fmt: skip
 
 MODELS = ["fake-model", "fake-slow", "fake-markdown", "fake-error-500", "fake-error-429",
           "fake-mid-stream-error", "fake-no-done", "fake-stall", "fake-fast-2000"]  # fmt: skip
@@ -261,6 +263,11 @@ class FakeProvider:
         ):
             request["model"] = path.removeprefix("/v1beta/models/").split(":")[0]
             return await self._chat(request, reader, writer, "gemini")
+        if method == "POST" and path.startswith("/model/") and path.endswith("/converse-stream"):
+            request["model"] = unquote(
+                path.removeprefix("/model/").removesuffix("/converse-stream")
+            )
+            return await self._chat(request, reader, writer, "bedrock")
         if method == "POST" and path == "/api/chat":
             return await self._chat(request, reader, writer, "ollama")
         if method == "GET" and path == "/api/tags":
@@ -324,6 +331,10 @@ class FakeProvider:
             return True
         model = str(request.get("model") or body.get("model", ""))
         script = self.state.next_script(model)
+        if script is None and protocol == "bedrock":
+            await _send_json(writer, 404, {"message": f"Could not resolve the model {model}."},
+                             {"x-amzn-ErrorType": "ResourceNotFoundException:http://internal"})  # fmt: skip
+            return True
         if script is None and protocol == "gemini":
             await _send_json(
                 writer, 404, gemini_wire.error(404, "NOT_FOUND", f"models/{model} is not found")
@@ -357,7 +368,7 @@ class FakeProvider:
         if tokens is None:
             tokens = words("You said: " + _last_user_text(body))
         # Gemini streams by endpoint, Ollama unless told not to, the others when asked.
-        streaming = {"gemini": True, "ollama": body.get("stream", True)}.get(
+        streaming = {"gemini": True, "bedrock": True, "ollama": body.get("stream", True)}.get(
             protocol, body.get("stream")
         )
         if not streaming:
@@ -370,7 +381,8 @@ class FakeProvider:
         record = StreamRecord(model=model, started=time.time())
         with self.state.lock:
             self.state.streams.append(record)
-        content_type = "application/x-ndjson" if protocol == "ollama" else "text/event-stream"
+        content_type = {"ollama": "application/x-ndjson",
+                        "bedrock": "application/vnd.amazon.eventstream"}.get(protocol, "text/event-stream")  # fmt: skip
         head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
         writer.write(head.encode())
         watcher = asyncio.ensure_future(reader.read(1))  # EOF here means the client left

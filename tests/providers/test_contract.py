@@ -6,11 +6,11 @@ import asyncio
 import pytest
 
 import providers
-from providers import init_chat_model, system, user
+from providers import assistant, init_chat_model, system, user
 from tests.fakes.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.live
-PROVIDERS = ["openai_compatible", "azure_openai", "anthropic", "ollama", "google_genai"]
+PROVIDERS = ["openai_compatible", "azure_openai", "anthropic", "ollama", "google_genai", "bedrock"]
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +28,17 @@ def _reset(fake):
 def base(fake, provider: str) -> str:
     # Ollama's native API lives at the server's root, Gemini's under /v1beta, others /v1.
     root = fake.base_url.removesuffix("/v1")
-    return {"ollama": root, "google_genai": root + "/v1beta", "azure_openai": root}.get(
-        provider, fake.base_url
-    )
+    return {
+        "ollama": root,
+        "google_genai": root + "/v1beta",
+        "azure_openai": root,
+        "bedrock": root,
+    }.get(provider, fake.base_url)
 
 
 def model(fake, provider: str, name: str = "fake-model", **params):
+    if provider == "bedrock":
+        params.setdefault("region", "us-east-1")
     return init_chat_model(
         model=name,
         model_provider=provider,
@@ -46,7 +51,7 @@ def model(fake, provider: str, name: str = "fake-model", **params):
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_plain_text_with_a_system_prompt_and_history(fake, provider):
     response = model(fake, provider).invoke(
-        [system("Be terse."), user("first"), user("hello there")]
+        [system("Be terse."), user("first"), assistant("ok"), user("hello there")]
     )
     assert response.text == "You said: hello there"
     assert response.finish_reason == "stop"
@@ -94,8 +99,11 @@ def test_a_rate_limit_then_success_is_retried(fake, provider):
 def test_an_unknown_model_and_a_wrong_key_are_explained(fake, provider):
     with pytest.raises(providers.BadRequestError, match="model"):
         model(fake, provider, "no-such-model").invoke("x")
-    wrong = init_chat_model(model="fake-model", model_provider=provider, base_url=base(fake, provider),
-                            api_key="wrong-key")  # fmt: skip
+    region = {"region": "us-east-1"} if provider == "bedrock" else {}
+    wrong = init_chat_model(
+        model="fake-model", model_provider=provider, base_url=base(fake, provider),
+        api_key="wrong-key", **region,
+    )  # fmt: skip
     with pytest.raises(providers.AuthenticationError):
         wrong.invoke("x")
 
@@ -117,7 +125,7 @@ async def test_cancelling_closes_the_upstream_connection(fake, provider):
     assert await asyncio.to_thread(fake.wait_for_disconnect, 5) is not None
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", [p for p in PROVIDERS if p != "bedrock"])
 def test_models_are_listed(fake, provider):
     assert "fake-model" in providers.list_models(
         provider, base_url=base(fake, provider), api_key="contract-key"
