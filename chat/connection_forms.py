@@ -4,6 +4,7 @@ from django import forms
 
 from chat.crypto import encrypt_secret
 from chat.llm import (
+    CONNECTION_OPTIONS,
     PROVIDER_CHOICES,
     provider_label,
     provider_needs_base_url,
@@ -31,6 +32,22 @@ class ConnectionForm(forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
     )
     remove_key = forms.BooleanField(label="Remove the stored key", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # One optional field per provider option; the page shows those of the chosen kind.
+        saved = self.instance.options or {}
+        for kind, options in CONNECTION_OPTIONS.items():
+            for name, label, help_text in options:
+                field = forms.CharField(
+                    label=label, required=False, max_length=100, help_text=help_text
+                )
+                field.widget.attrs["data-kind"] = kind
+                field.initial = saved.get(name, "")
+                self.fields[f"option_{name}"] = field
+
+    def option_fields(self):  # type: ignore[no-untyped-def]
+        return [self[name] for name in self.fields if name.startswith("option_")]
 
     class Meta:
         model = Connection
@@ -63,6 +80,12 @@ class ConnectionForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> Connection:
         connection = super().save(commit=False)
+        kind = self.cleaned_data.get("kind")
+        connection.options = {
+            name: self.cleaned_data[f"option_{name}"].strip()
+            for name, _, _ in CONNECTION_OPTIONS.get(kind, [])
+            if self.cleaned_data.get(f"option_{name}", "").strip()
+        }
         key = self.cleaned_data.get("api_key")
         if key:
             connection.api_key_encrypted = encrypt_secret(key)

@@ -78,6 +78,21 @@ def api_key_for(connection: Connection) -> str | None:
     return None
 
 
+# Connection options per provider kind: (option, label, help) — shown on the Connections page.
+CONNECTION_OPTIONS: dict[str, list[tuple[str, str, str]]] = {
+    "azure_openai": [("api_version", "API version",
+                      "e.g. 2024-10-21 for deployment URLs; empty uses the v1 API.")],
+    "bedrock": [("region", "Region", "e.g. us-east-1; empty uses AWS_REGION.")],
+    "google_vertexai": [("project", "Project", "Empty uses GOOGLE_CLOUD_PROJECT."),
+                        ("location", "Location", "e.g. europe-west4 or global; default us-central1.")],
+}  # fmt: skip
+
+
+def connection_options(connection: Connection) -> dict[str, str]:
+    allowed = {name for name, _, _ in CONNECTION_OPTIONS.get(connection.kind, [])}
+    return {k: v for k, v in (connection.options or {}).items() if k in allowed and v}
+
+
 def chat_model_for(connection: Connection, model: str, params: dict[str, Any]) -> BaseChatModel:
     return init_chat_model(
         model=model,
@@ -85,6 +100,7 @@ def chat_model_for(connection: Connection, model: str, params: dict[str, Any]) -
         base_url=connection.base_url or None,
         api_key=api_key_for(connection),
         transport=TRANSPORT,
+        **connection_options(connection),
         **params,
     )
 
@@ -116,7 +132,9 @@ __all__ = [
     "UsageEvent",
     "assistant",
     "available_connections",
+    "CONNECTION_OPTIONS",
     "chat_model_for",
+    "connection_options",
     "default_base_url",
     "list_models",
     "provider_label",

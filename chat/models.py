@@ -19,6 +19,9 @@ class Connection(models.Model):
     api_key_encrypted = models.BinaryField(blank=True, default=b"", editable=False)
     api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.USER)
+    # Addressing a provider needs besides a URL: Azure api_version, Bedrock region, Vertex
+    # project and location. Passed to init_chat_model as they are (chat.llm.CONNECTION_OPTIONS).
+    options = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -132,3 +132,16 @@ def test_an_anthropic_connection_needs_no_base_url_and_shows_the_default(admin_c
     assert (connection.kind, connection.base_url) == ("anthropic", "")
     page = admin_client.get("/connections/").content.decode()
     assert "https://api.anthropic.com/v1" in page and "Anthropic" in page
+
+
+def test_provider_options_are_saved_for_their_kind_only_and_reach_the_model(admin_client):
+    from chat.llm import chat_model_for
+
+    add(admin_client, kind="bedrock", name="AWS", base_url="", api_key="bedrock-key",
+        option_region="eu-west-1", option_project="ignored-for-bedrock")  # fmt: skip
+    connection = Connection.objects.get(name="AWS")
+    assert connection.options == {"region": "eu-west-1"}
+    model = chat_model_for(connection, "anthropic.claude-3-haiku-20240307-v1:0", {})
+    assert model.endpoint.startswith("https://bedrock-runtime.eu-west-1.amazonaws.com/model/")
+    page = admin_client.get(f"/connections/{connection.pk}/edit/").content.decode()
+    assert 'value="eu-west-1"' in page and "bedrock-key" not in page

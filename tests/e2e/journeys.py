@@ -15,10 +15,13 @@ def add_connection(
     fake_url: str,
     api_key: str = "sk-e2e-key-9876",
     kind: str = "openai_compatible",
+    options: dict[str, str] | None = None,
 ) -> str:
     name = f"Fake {next(_names)}"
     page.goto(base_url + "/connections/")
     page.get_by_label("Provider").select_option(kind)
+    for label, value in (options or {}).items():
+        page.get_by_label(label, exact=True).fill(value)  # only the chosen kind's are shown
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Base URL").fill(fake_url)
     page.get_by_label("API key").fill(api_key)

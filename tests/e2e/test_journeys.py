@@ -222,6 +222,8 @@ def test_a_message_without_a_model_is_refused_and_kept(signed_in: Page, server, 
         ("google_genai", "Google Gemini", "/v1beta", "/v1beta/models/fake-markdown:streamGenerateContent?alt=sse"),
         ("ollama", "Ollama", "", "/api/chat"),
         ("azure_openai", "Azure OpenAI", "", "/openai/v1/chat/completions"),
+        ("bedrock", "Amazon Bedrock", "", "/model/fake-markdown/converse-stream"),
+        ("google_vertexai", "Google Vertex AI", "", "/projects/demo/locations/global/publishers/google/models/fake-markdown:streamGenerateContent?alt=sse"),
     ],
 )  # fmt: skip
 def test_every_provider_kind_streams_the_same_way(
@@ -229,7 +231,9 @@ def test_every_provider_kind_streams_the_same_way(
 ):
     page = signed_in
     root = fake.base_url.removesuffix("/v1")
-    connection = add_connection(page, server.url, root + suffix, kind=kind)
+    options = {"bedrock": {"Region": "us-east-1"},
+               "google_vertexai": {"Project": "demo", "Location": "global"}}.get(kind)  # fmt: skip
+    connection = add_connection(page, server.url, root + suffix, kind=kind, options=options)
     expect(page.locator(".connection", has_text=connection)).to_contain_text(label)
     new_conversation(page, connection, "fake-markdown", system_prompt="Answer in Markdown.")
     send(page, f"Markdown through {label}")

@@ -256,6 +256,8 @@ class FakeProvider:
                 return True
             await _send_json(writer, 200, gemini_wire.models(MODELS))
             return True
+        if method == "POST" and "/publishers/google/models/" in path:  # Vertex AI
+            path = "/v1beta/models/" + path.split("/publishers/google/models/", 1)[1]
         if (
             method == "POST"
             and path.startswith("/v1beta/models/")
