@@ -15,6 +15,7 @@ from chat.crypto import decrypt_secret
 from chat.env_connections import env_api_key, sync_env_connections
 from chat.models import Connection
 from providers import (
+    CAPABILITIES,
     PROVIDERS,
     AuthenticationError,
     BadRequestError,
@@ -52,6 +53,14 @@ def provider_label(kind: str) -> str:
 def provider_needs_key(kind: str) -> bool:
     spec = PROVIDERS.get(kind)
     return bool(spec and spec.api_key_required)
+
+
+def capability_summary(kind: str) -> tuple[str, list[str]]:
+    """("text, images · tools · structured output", the parameters it honours) for a kind."""
+    caps = CAPABILITIES.get(kind)
+    if caps is None:
+        return "", []
+    return caps.summary(), sorted(caps.params)
 
 
 def provider_needs_base_url(kind: str) -> bool:
@@ -133,6 +142,7 @@ __all__ = [
     "assistant",
     "available_connections",
     "CONNECTION_OPTIONS",
+    "capability_summary",
     "chat_model_for",
     "connection_options",
     "default_base_url",

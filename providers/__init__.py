@@ -3,6 +3,7 @@
 Pure Python; never imports Django (a test proves it).
 """
 
+from providers.capabilities import CAPABILITIES, Capabilities, capabilities
 from providers.chat_model import BaseChatModel, ModelConfig
 from providers.errors import (
     AuthenticationError,
@@ -32,11 +33,13 @@ from providers.registry import PROVIDERS, alist_models, init_chat_model, list_mo
 from providers.response import Response
 
 __all__ = [
+    "CAPABILITIES",
     "PROVIDERS",
     "Audio",
     "AuthenticationError",
     "BadRequestError",
     "BaseChatModel",
+    "Capabilities",
     "ConfigurationError",
     "FinishEvent",
     "Image",
@@ -60,6 +63,7 @@ __all__ = [
     "UsageEvent",
     "alist_models",
     "assistant",
+    "capabilities",
     "init_chat_model",
     "list_models",
     "system",

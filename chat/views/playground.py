@@ -10,7 +10,13 @@ from django.views.decorators.http import require_POST
 
 from chat import run_store
 from chat.crypto import SecretDecryptionError
-from chat.llm import ProviderError, available_connections, list_models, provider_label
+from chat.llm import (
+    ProviderError,
+    available_connections,
+    capability_summary,
+    list_models,
+    provider_label,
+)
 from chat.models import Connection, Conversation
 from chat.run_settings import NUMERIC_FIELDS, parse_run_settings, settings_for_form
 
@@ -73,5 +79,7 @@ def model_options(request: HttpRequest, pk: int) -> HttpResponse:
             models = async_to_sync(list_models)(connection)
         except (ProviderError, SecretDecryptionError) as error:
             problem = str(error)
-    context = {"models": models, "problem": problem, "connection": connection}
+    summary, params = capability_summary(connection.kind) if connection else ("", [])
+    context = {"models": models, "problem": problem, "connection": connection,
+               "summary": summary, "params": " ".join(params)}  # fmt: skip
     return render(request, "chat/partials/model_options.html", context)

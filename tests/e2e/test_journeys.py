@@ -243,3 +243,22 @@ def test_every_provider_kind_streams_the_same_way(
     request = fake.requests()[-1]
     assert request["path"] == path
     assert "Answer in Markdown." in json.dumps(request["body"])
+
+
+def test_the_panel_shows_only_the_parameters_the_provider_honours(signed_in: Page, server, fake):
+    page = signed_in
+    root = fake.base_url.removesuffix("/v1")
+    anthropic = add_connection(page, server.url, root + "/v1", kind="anthropic")
+    compatible = add_connection(page, server.url, fake.base_url)
+    new_conversation(page, compatible, "fake-model")
+    page.get_by_label("Seed").fill("7")
+    expect(
+        page.get_by_text("Takes: text, images, audio · tools · structured output")
+    ).to_be_visible()
+    page.get_by_label("Connection").select_option(label=f"{anthropic} (Anthropic)")
+    expect(page.get_by_text("Takes: text, images · tools · structured output")).to_be_visible()
+    expect(page.get_by_label("Seed")).to_be_hidden()
+    expect(page.get_by_label("Temperature")).to_be_visible()
+    send(page, "No seed for Claude")
+    assert wait_until_finished(page) == "done"
+    assert "seed" not in fake.requests()[-1]["body"]

@@ -9,6 +9,7 @@ import providers
 ROOT = Path(__file__).resolve().parents[2]
 
 PUBLIC_API = {
+    "CAPABILITIES", "Capabilities", "capabilities",
     "PROVIDERS", "Audio", "AuthenticationError", "BadRequestError", "BaseChatModel",
     "ConfigurationError", "FinishEvent", "Image", "InMemoryRateLimiter", "MalformedResponseError",
     "Message", "ModelConfig", "ProviderError", "ProviderTimeoutError", "ProviderUnavailableError",
@@ -47,3 +48,13 @@ def test_providers_imports_without_django():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_every_provider_has_its_capabilities_listed():
+    assert set(providers.CAPABILITIES) == set(providers.PROVIDERS)
+    assert providers.capabilities("anthropic").audio is False
+    assert "seed" not in providers.capabilities("anthropic").params
+    assert (
+        providers.capabilities("google_genai").summary()
+        == "text, images, audio · tools · structured output"
+    )
