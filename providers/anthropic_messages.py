@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import orjson
 
 from providers.chat_model import BaseChatModel
 from providers.errors import (
     ConfigurationError,
     MalformedResponseError,
-    ProviderError,
     UnsupportedFeatureError,
 )
 from providers.events import (
@@ -34,15 +32,13 @@ from providers.events import (
     Usage,
     UsageEvent,
 )
-from providers.http_client import new_client
 from providers.http_errors import (
-    error_from_response,
     error_from_stream_payload,
-    error_from_transport,
 )
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
 from providers.sse import SSEParser
+from providers.streaming import post_stream
 from providers.tools import safe_name
 
 API_VERSION = "2023-06-01"
@@ -255,50 +251,32 @@ class AnthropicChatModel(BaseChatModel):
         body = orjson.dumps(self.build_body(messages))
         headers = {"content-type": "application/json", "accept": "text/event-stream",
                    **self.auth_headers(self.config.api_key)}  # fmt: skip
-        timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
-        async with new_client(transport=self._transport, timeout=timeout) as client:
-            try:
-                async with client.stream(
-                    "POST", self.endpoint, content=body, headers=headers
-                ) as response:
-                    if response.status_code >= 400:
-                        text = (await response.aread()).decode("utf-8", errors="replace")
-                        raise error_from_response(
-                            response, text, provider="anthropic", secrets=(self.config.api_key,)
-                        )
-                    async for batch in _events(response):
-                        yield batch
-            except httpx.HTTPError as error:
-                raise error_from_transport(error, provider="anthropic", url=self.endpoint) from None
-
-
-async def _events(response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
-    parser = SSEParser()
-    state = AnthropicStreamState()
-    async for chunk in response.aiter_bytes():
-        batch: list[StreamEvent] = []
-        try:
-            for sse in parser.feed(chunk):
-                batch.extend(state.handle(sse.event, sse.data))
-                if state.done:
-                    break
-        except ProviderError:
-            if batch:
-                yield batch
-            raise
-        if batch:
+        async for batch in post_stream(self, self.endpoint, body, headers, AnthropicDecoder()):
             yield batch
-        if state.done:
-            return
-    batch = []
-    for sse in parser.close():
-        batch.extend(state.handle(sse.event, sse.data))
-    if batch:
-        yield batch
-    if state.done:
-        return
-    raise MalformedResponseError(
+
+
+class AnthropicDecoder:
+    cut_message = (
         "The stream ended before Anthropic's message_stop; the answer may be cut short "
-        "(an overloaded server often ends streams this way). Try again.",
-        provider="anthropic",
+        "(an overloaded server often ends streams this way). Try again."
     )
+
+    def __init__(self) -> None:
+        self.parser = SSEParser()
+        self.state = AnthropicStreamState()
+
+    @property
+    def done(self) -> bool:
+        return self.state.done
+
+    def feed(self, chunk: bytes) -> Iterator[StreamEvent]:
+        yield from self._events(self.parser.feed(chunk))
+
+    def close(self) -> Iterator[StreamEvent]:
+        yield from self._events(self.parser.close())
+
+    def _events(self, sse_events) -> Iterator[StreamEvent]:  # type: ignore[no-untyped-def]
+        for sse in sse_events:
+            yield from self.state.handle(sse.event, sse.data)
+            if self.state.done:
+                return

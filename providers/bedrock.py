@@ -13,11 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import quote
-
-import httpx
 
 from providers.chat_model import BaseChatModel
 from providers.errors import (
@@ -39,10 +37,9 @@ from providers.events import (
     Usage,
     UsageEvent,
 )
-from providers.http_client import new_client
-from providers.http_errors import error_from_response, error_from_transport
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
+from providers.streaming import post_stream
 
 STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
                 "tool_use": "tool_calls", "content_filtered": "content_filter",
@@ -283,48 +280,37 @@ class BedrockChatModel(BaseChatModel):
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = json.dumps(self.build_body(messages)).encode()  # signed bytes are sent bytes
         headers = self.signed_headers(body)
-        timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
-        async with new_client(transport=self._transport, timeout=timeout) as client:
-            try:
-                async with client.stream(
-                    "POST", self.endpoint, content=body, headers=headers
-                ) as response:
-                    if response.status_code >= 400:
-                        text = (await response.aread()).decode("utf-8", errors="replace")
-                        raise error_from_response(response, text, provider="bedrock",
-                                                  secrets=(self.config.api_key,))  # fmt: skip
-                    async for batch in _events(response):
-                        yield batch
-            except httpx.HTTPError as error:
-                raise error_from_transport(error, provider="bedrock", url=self.endpoint) from None
+        async for batch in post_stream(self, self.endpoint, body, headers, BedrockDecoder()):
+            yield batch
 
 
-async def _events(response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
-    botocore = _botocore()
-    buffer = botocore.eventstream.EventStreamBuffer()
-    state = BedrockStreamState()
-    async for chunk in response.aiter_bytes():
-        buffer.add_data(chunk)
-        batch: list[StreamEvent] = []
+class BedrockDecoder:
+    """AWS event-stream frames (botocore checks both CRCs), ending at the metadata event; a
+    body that ends after messageStop without metadata still counts as complete."""
+
+    cut_message = (
+        "Bedrock's stream ended before messageStop; the answer may be cut short. Try again."
+    )
+
+    def __init__(self) -> None:
+        self.botocore = _botocore()
+        self.buffer = self.botocore.eventstream.EventStreamBuffer()
+        self.state = BedrockStreamState()
+
+    @property
+    def done(self) -> bool:
+        return self.state.done
+
+    def feed(self, chunk: bytes) -> Iterator[StreamEvent]:
+        self.buffer.add_data(chunk)
         try:
-            for message in buffer:
-                batch.extend(state.handle(message.headers, message.payload))
-        except botocore.eventstream.ParserError as error:
+            for message in self.buffer:
+                yield from self.state.handle(message.headers, message.payload)
+        except self.botocore.eventstream.ParserError as error:
             raise MalformedResponseError(
                 f"Bedrock's event stream is corrupt ({type(error).__name__}).", provider="bedrock"
             ) from None
-        except ProviderError:
-            if batch:
-                yield batch
-            raise
-        if batch:
-            yield batch
-        if state.done:
-            return
-    if state.stopped:
-        yield state.finish_without_metadata()
-        return
-    raise MalformedResponseError(
-        "Bedrock's stream ended before messageStop; the answer may be cut short. Try again.",
-        provider="bedrock",
-    )
+
+    def close(self) -> Iterator[StreamEvent]:
+        if self.state.stopped and not self.state.done:
+            yield from self.state.finish_without_metadata()

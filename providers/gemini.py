@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import orjson
 
 from providers.chat_model import BaseChatModel
@@ -35,11 +34,10 @@ from providers.events import (
     Usage,
     UsageEvent,
 )
-from providers.http_client import new_client
-from providers.http_errors import error_from_response, error_from_transport
 from providers.messages import Attachment, Message
 from providers.redact import redact
 from providers.sse import SSEParser
+from providers.streaming import post_stream
 
 FINISH_REASONS = {"STOP": "stop", "MAX_TOKENS": "length"}
 FILTERED = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
@@ -215,52 +213,42 @@ class GeminiChatModel(BaseChatModel):
 
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = orjson.dumps(self.build_body(messages))
-        headers = {"content-type": "application/json", **(await self.request_auth_headers())}
-        timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
-        async with new_client(transport=self._transport, timeout=timeout) as client:
-            try:
-                async with client.stream(
-                    "POST", self.endpoint, content=body, headers=headers
-                ) as response:
-                    if response.status_code >= 400:
-                        text = (await response.aread()).decode("utf-8", errors="replace")
-                        secrets = (self.config.api_key, *headers.values())
-                        error = error_from_response(
-                            response, text, provider="google_genai", secrets=secrets
-                        )
-                        hint = retry_delay(text) if isinstance(error, RateLimitError) else None
-                        if hint is not None:
-                            # A per-minute quota says when to come back; a daily one does not.
-                            error.retry_after, error.retryable = hint, True
-                        raise error
-                    async for batch in _events(response):
-                        yield batch
-            except httpx.HTTPError as error:
-                raise error_from_transport(
-                    error, provider="google_genai", url=self.endpoint
-                ) from None
-
-
-async def _events(response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
-    parser = SSEParser()
-    state = GeminiStreamState()
-    async for chunk in response.aiter_bytes():
-        batch: list[StreamEvent] = []
-        try:
-            for sse in parser.feed(chunk):
-                batch.extend(state.handle(sse.data))
-        except ProviderError:
-            if batch:
-                yield batch
-            raise
-        if batch:
+        credentials = await self.request_auth_headers()
+        headers = {"content-type": "application/json", **credentials}
+        async for batch in post_stream(
+            self, self.endpoint, body, headers, GeminiDecoder(),
+            secrets=tuple(credentials.values()), adjust_error=_with_retry_delay,
+        ):  # fmt: skip
             yield batch
-    batch = [event for sse in parser.close() for event in state.handle(sse.data)]
-    if batch:
-        yield batch
-    if not state.done:
-        raise MalformedResponseError(
-            "Gemini's stream ended without a finish reason; the answer may be cut short. "
-            "Try again.",
-            provider="google_genai",
-        )
+
+
+def _with_retry_delay(error: ProviderError, body: str) -> ProviderError:
+    hint = retry_delay(body) if isinstance(error, RateLimitError) else None
+    if hint is not None:
+        # A per-minute quota says when to come back; a daily one does not.
+        error.retry_after, error.retryable = hint, True
+    return error
+
+
+class GeminiDecoder:
+    """Gemini has no terminator: the event with a finishReason is the end."""
+
+    cut_message = (
+        "Gemini's stream ended without a finish reason; the answer may be cut short. Try again."
+    )
+
+    def __init__(self) -> None:
+        self.parser = SSEParser()
+        self.state = GeminiStreamState()
+
+    @property
+    def done(self) -> bool:
+        return self.state.done
+
+    def feed(self, chunk: bytes) -> Iterator[StreamEvent]:
+        for sse in self.parser.feed(chunk):
+            yield from self.state.handle(sse.data)
+
+    def close(self) -> Iterator[StreamEvent]:
+        for sse in self.parser.close():
+            yield from self.state.handle(sse.data)

@@ -10,17 +10,15 @@ from __future__ import annotations
 import base64
 import codecs
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import orjson
 
 from providers.chat_model import BaseChatModel
 from providers.errors import (
     ConfigurationError,
     MalformedResponseError,
-    ProviderError,
     UnsupportedFeatureError,
 )
 from providers.events import (
@@ -33,14 +31,12 @@ from providers.events import (
     Usage,
     UsageEvent,
 )
-from providers.http_client import new_client
 from providers.http_errors import (
-    error_from_response,
     error_from_stream_payload,
-    error_from_transport,
 )
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
+from providers.streaming import post_stream
 
 METADATA_KEYS = ("model", "created_at", "done_reason", "total_duration", "load_duration",
                  "prompt_eval_count", "eval_count", "eval_duration")  # fmt: skip
@@ -168,52 +164,37 @@ class OllamaChatModel(BaseChatModel):
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = orjson.dumps(self.build_body(messages))
         headers = {"content-type": "application/json", **self.auth_headers(self.config.api_key)}
-        timeout = httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 10.0))
-        async with new_client(transport=self._transport, timeout=timeout) as client:
-            try:
-                async with client.stream(
-                    "POST", self.endpoint, content=body, headers=headers
-                ) as response:
-                    if response.status_code >= 400:
-                        text = (await response.aread()).decode("utf-8", errors="replace")
-                        raise error_from_response(
-                            response, text, provider="ollama", secrets=(self.config.api_key,)
-                        )
-                    async for batch in _events(response):
-                        yield batch
-            except httpx.HTTPError as error:
-                raise error_from_transport(error, provider="ollama", url=self.endpoint) from None
+        async for batch in post_stream(self, self.endpoint, body, headers, OllamaDecoder()):
+            yield batch
 
 
-async def _events(response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    state = OllamaStreamState()
-    pending = ""
-    async for chunk in response.aiter_bytes():
-        *lines, pending = (pending + decoder.decode(chunk)).split("\n")
-        batch: list[StreamEvent] = []
-        try:
-            for line in lines:
-                if line.strip():
-                    batch.extend(state.handle(line))
-                if state.done:
-                    break
-        except ProviderError:
-            if batch:
-                yield batch
-            raise
-        if batch:
-            yield batch
-        if state.done:
-            return
-    pending += decoder.decode(b"", final=True)
-    if pending.strip():
-        batch = state.handle(pending)
-        if batch:
-            yield batch
-    if not state.done:
-        raise MalformedResponseError(
-            "Ollama's stream ended before its final done line; the answer may be cut short. "
-            "Try again.",
-            provider="ollama",
-        )
+class OllamaDecoder:
+    """NDJSON: one JSON object a line, lines split anywhere by the network."""
+
+    cut_message = (
+        "Ollama's stream ended before its final done line; the answer may be cut short. Try again."
+    )
+
+    def __init__(self) -> None:
+        self.text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+        self.state = OllamaStreamState()
+
+    @property
+    def done(self) -> bool:
+        return self.state.done
+
+    def feed(self, chunk: bytes) -> Iterator[StreamEvent]:
+        *lines, self.pending = (self.pending + self.text.decode(chunk)).split("\n")
+        yield from self._events(lines)
+
+    def close(self) -> Iterator[StreamEvent]:
+        rest, self.pending = self.pending + self.text.decode(b"", final=True), ""
+        yield from self._events([rest])
+
+    def _events(self, lines: list[str]) -> Iterator[StreamEvent]:
+        for line in lines:
+            if line.strip():
+                yield from self.state.handle(line)
+            if self.state.done:
+                return

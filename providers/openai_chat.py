@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import orjson
 
 from providers.chat_model import BaseChatModel
@@ -26,15 +25,13 @@ from providers.events import (
     Usage,
     UsageEvent,
 )
-from providers.http_client import new_client
 from providers.http_errors import (
-    error_from_response,
     error_from_stream_payload,
-    error_from_transport,
 )
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
 from providers.sse import SSEParser
+from providers.streaming import post_stream
 from providers.tools import safe_name
 
 FINISH_REASONS = {
@@ -251,10 +248,6 @@ class OpenAIChatModel(BaseChatModel):
         body.update(config.extra)
         return body
 
-    def timeout(self) -> httpx.Timeout:
-        seconds = self.config.timeout
-        return httpx.Timeout(seconds, connect=min(seconds, 10.0))
-
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         base = self.config.base_url
         include_usage = base not in _REJECTS_STREAM_OPTIONS
@@ -272,72 +265,52 @@ class OpenAIChatModel(BaseChatModel):
         self, messages: list[Message], *, include_usage: bool
     ) -> AsyncIterator[list[StreamEvent]]:
         body = json.dumps(self.build_body(messages, include_usage=include_usage)).encode()
-        provider = self.config.provider
-        async with new_client(transport=self._transport, timeout=self.timeout()) as client:
-            try:
-                async with client.stream(
-                    "POST", self.endpoint, content=body, headers=self.headers()
-                ) as response:
-                    if response.status_code >= 400:
-                        text = (await response.aread()).decode("utf-8", errors="replace")
-                        raise error_from_response(
-                            response, text, provider=provider, secrets=(self.config.api_key,)
-                        )
-                    content_type = response.headers.get("content-type", "")
-                    if "application/json" in content_type:
-                        # A server that ignored `stream: true` answered in one piece.
-                        text = (await response.aread()).decode("utf-8", errors="replace")
-                        yield _events_from_whole_response(text, provider)
-                        return
-                    async for batch in _events_from_sse(response, provider):
-                        yield batch
-            except httpx.HTTPError as error:
-                raise error_from_transport(error, provider=provider, url=self.endpoint) from None
-
-
-async def _events_from_sse(
-    response: httpx.Response, provider: str
-) -> AsyncIterator[list[StreamEvent]]:
-    """One batch of events per network read; an error raised mid-batch still delivers the
-    events parsed before it (the partial answer is kept)."""
-    parser = SSEParser()
-    state = OpenAIStreamState(provider)
-    async for chunk in response.aiter_bytes():
-        batch: list[StreamEvent] = []
-        try:
-            for sse in parser.feed(chunk):
-                batch.extend(state.handle(sse.data))
-                if state.done:
-                    break
-        except ProviderError:
-            if batch:
-                yield batch
-            raise
-        if batch:
+        decoder = OpenAIDecoder(self.config.provider)
+        async for batch in post_stream(self, self.endpoint, body, self.headers(), decoder):
             yield batch
-        if state.done:
-            return
-    batch = []
-    for sse in parser.close():
-        batch.extend(state.handle(sse.data))
-        if state.done:
-            break
-    if batch:
-        yield batch
-    if state.done:
-        return
-    raise MalformedResponseError(
+
+
+class OpenAIDecoder:
+    """SSE chunks to events, ending at `data: [DONE]`. A server that ignored `stream: true`
+    and answered one JSON object is understood too (its body starts with `{`)."""
+
+    cut_message = (
         "The stream ended before the server said it was finished (no [DONE]); the answer may "
         "be cut short. Try again; if it keeps happening the server or a proxy is dropping "
-        "the connection.",
-        provider=provider,
+        "the connection."
     )
 
+    def __init__(self, provider: str) -> None:
+        self.parser = SSEParser()
+        self.state = OpenAIStreamState(provider)
+        self.whole: bytearray | None = None  # set when the body turns out to be plain JSON
+        self.parser_started = False
 
-def _events_from_whole_response(text: str, provider: str) -> list[StreamEvent]:
-    state = OpenAIStreamState(provider)
-    events = state.handle(text)
-    return events + state.handle("[DONE]")
+    @property
+    def done(self) -> bool:
+        return self.state.done
+
+    def feed(self, chunk: bytes) -> Iterator[StreamEvent]:
+        if self.whole is None and not self.parser_started and chunk.lstrip()[:1] == b"{":
+            self.whole = bytearray()
+        if self.whole is not None:
+            self.whole += chunk
+            return
+        self.parser_started = True
+        yield from self._events(self.parser.feed(chunk))
+
+    def close(self) -> Iterator[StreamEvent]:
+        if self.whole is not None:
+            yield from self.state.handle(self.whole.decode("utf-8", errors="replace"))
+            yield from self.state.handle("[DONE]")
+            return
+        yield from self._events(self.parser.close())
+
+    def _events(self, sse_events) -> Iterator[StreamEvent]:  # type: ignore[no-untyped-def]
+        for sse in sse_events:
+            yield from self.state.handle(sse.data)
+            if self.state.done:
+                return
 
 
 def _mentions_stream_options(error: ProviderError) -> bool:

@@ -1,0 +1,84 @@
+"""What every protocol does the same way: POST a body, map HTTP and transport failures, and
+hand the decoded events over one batch per network read. A protocol brings its decoder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Protocol
+
+import httpx
+
+from providers.errors import MalformedResponseError, ProviderError
+from providers.events import StreamEvent
+from providers.http_client import new_client
+from providers.http_errors import error_from_response, error_from_transport
+
+if TYPE_CHECKING:
+    from providers.chat_model import BaseChatModel
+
+
+class Decoder(Protocol):
+    """Turns a response body into events. `feed` yields the events of one network read and
+    stops once the stream says it is complete (`done`); `close` handles the end of the body;
+    `cut_message` explains a body that ended before `done`."""
+
+    done: bool
+    cut_message: str
+
+    def feed(self, chunk: bytes) -> Iterator[StreamEvent]: ...
+
+    def close(self) -> Iterator[StreamEvent]: ...
+
+
+async def decode_batches(
+    response: httpx.Response, decoder: Decoder, provider: str
+) -> AsyncIterator[list[StreamEvent]]:
+    """Events in batches; an error in the middle still delivers what came before it, so the
+    partial answer is kept."""
+    async for chunk in response.aiter_bytes():
+        batch: list[StreamEvent] = []
+        try:
+            for event in decoder.feed(chunk):
+                batch.append(event)
+        except ProviderError:
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
+        if decoder.done:
+            return
+    batch = list(decoder.close())
+    if batch:
+        yield batch
+    if not decoder.done:
+        raise MalformedResponseError(decoder.cut_message, provider=provider)
+
+
+async def post_stream(
+    model: BaseChatModel,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    decoder: Decoder,
+    *,
+    secrets: tuple[str | None, ...] = (),
+    adjust_error: Callable[[ProviderError, str], ProviderError] | None = None,
+) -> AsyncIterator[list[StreamEvent]]:
+    """One HTTP attempt. Cancelling the consumer leaves `client.stream`, which closes the
+    upstream connection at once (what Stop relies on)."""
+    config = model.config
+    timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0))
+    async with new_client(transport=model._transport, timeout=timeout) as client:
+        try:
+            async with client.stream("POST", url, content=body, headers=headers) as response:
+                if response.status_code >= 400:
+                    text = (await response.aread()).decode("utf-8", errors="replace")
+                    error = error_from_response(
+                        response, text, provider=config.provider, secrets=(config.api_key, *secrets)
+                    )
+                    raise adjust_error(error, text) if adjust_error else error
+                async for batch in decode_batches(response, decoder, config.provider):
+                    yield batch
+        except httpx.HTTPError as error:
+            raise error_from_transport(error, provider=config.provider, url=url) from None
