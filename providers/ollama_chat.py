@@ -37,6 +37,7 @@ from providers.http_errors import (
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
 from providers.streaming import post_stream
+from providers.tools import function_tools
 
 METADATA_KEYS = ("model", "created_at", "done_reason", "total_duration", "load_duration",
                  "prompt_eval_count", "eval_count", "eval_duration")  # fmt: skip
@@ -145,11 +146,7 @@ class OllamaChatModel(BaseChatModel):
         if options:
             body["options"] = options
         if config.tools:
-            body["tools"] = [
-                {"type": "function", "function": {"name": t.name, "description": t.description,
-                                                  "parameters": t.parameters}}
-                for t in config.tools
-            ]  # fmt: skip
+            body["tools"] = function_tools(config.tools)
         if config.output is not None:
             body["format"] = config.output.schema
         body.update(extra)

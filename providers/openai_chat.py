@@ -32,7 +32,7 @@ from providers.messages import Audio, Image, Message
 from providers.redact import redact
 from providers.sse import SSEParser
 from providers.streaming import post_stream
-from providers.tools import safe_name
+from providers.tools import function_tools, safe_name
 
 FINISH_REASONS = {
     "stop": "stop",
@@ -232,11 +232,7 @@ class OpenAIChatModel(BaseChatModel):
         if config.seed is not None:
             body["seed"] = config.seed
         if config.tools:
-            body["tools"] = [
-                {"type": "function", "function": {"name": t.name, "description": t.description,
-                                                  "parameters": t.parameters}}
-                for t in config.tools
-            ]  # fmt: skip
+            body["tools"] = function_tools(config.tools)
             choice = config.tool_choice or "auto"
             body["tool_choice"] = (
                 choice if choice in ("auto", "required", "none")

@@ -94,6 +94,15 @@ def output_schema(schema: Any) -> OutputSchema:
     raise ConfigurationError("An output schema is a JSON-schema dict or a pydantic model class.")
 
 
+def function_tools(specs: tuple[ToolSpec, ...]) -> list[dict[str, Any]]:
+    """The OpenAI `tools` shape (also what Ollama takes)."""
+    return [
+        {"type": "function",
+         "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+        for t in specs
+    ]  # fmt: skip
+
+
 def safe_name(name: str) -> str:
     """A name every provider accepts for a tool or schema: [a-zA-Z0-9_-], at most 64."""
     return re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64] or "answer"
