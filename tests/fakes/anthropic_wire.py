@@ -49,7 +49,38 @@ async def emit(
     if script.get("end_without_done"):
         return
     await send(event("content_block_stop", {"type": "content_block_stop", "index": 0}))
+    for index, call in enumerate(script.get("tool_calls", []), start=1):
+        await send(
+            event(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {
+                        "type": "tool_use",
+                        "id": call["id"],
+                        "name": call["name"],
+                        "input": {},
+                    },
+                },
+            )
+        )
+        await send(
+            event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {
+                        "type": "input_json_delta",
+                        "partial_json": json.dumps(call["arguments"]),
+                    },
+                },
+            )
+        )
+        await send(event("content_block_stop", {"type": "content_block_stop", "index": index}))  # fmt: skip
     await send(event("message_delta", {"type": "message_delta",
-        "delta": {"stop_reason": script.get("stop_reason", "end_turn"), "stop_sequence": None},
+        "delta": {"stop_reason": "tool_use" if script.get("tool_calls") else "end_turn",
+                  "stop_sequence": None},
         "usage": {"output_tokens": usage.get("completion_tokens", len(tokens))}}))  # fmt: skip
     await send(event("message_stop", {"type": "message_stop"}))

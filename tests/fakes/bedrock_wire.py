@@ -75,6 +75,27 @@ async def emit(model: str, tokens: list[str], script: dict[str, Any], send, paus
         return
     usage = script.get("usage") or {}
     await send(event("contentBlockStop", {"contentBlockIndex": 0}))
-    await send(event("messageStop", {"stopReason": "end_turn"}))
+    for index, call in enumerate(script.get("tool_calls", []), start=1):
+        await send(
+            event(
+                "contentBlockStart",
+                {
+                    "contentBlockIndex": index,
+                    "start": {"toolUse": {"toolUseId": call["id"], "name": call["name"]}},
+                },
+            )
+        )
+        await send(
+            event(
+                "contentBlockDelta",
+                {
+                    "contentBlockIndex": index,
+                    "delta": {"toolUse": {"input": json.dumps(call["arguments"])}},
+                },
+            )
+        )
+        await send(event("contentBlockStop", {"contentBlockIndex": index}))  # fmt: skip
+    stop = "tool_use" if script.get("tool_calls") else "end_turn"
+    await send(event("messageStop", {"stopReason": stop}))
     await send(event("metadata", {"usage": {"inputTokens": usage.get("prompt_tokens", 5),
                                             "outputTokens": usage.get("completion_tokens", len(tokens))}}))  # fmt: skip

@@ -326,8 +326,9 @@ class FakeProvider:
         key_state = "absent" if not auth else "matched" if self._authorised(request) else "wrong"
         with self.state.lock:
             self.state.requests.append(
-                {"path": request["path"], "body": body, "api_key": key_state}
-            )
+                {"path": request["path"], "body": body, "api_key": key_state,
+                 "media": _media(body)}
+            )  # fmt: skip
         if not self._authorised(request):
             await _send_json(writer, 401, _auth_error(protocol))
             return True
@@ -369,6 +370,17 @@ class FakeProvider:
         tokens = script.get("tokens")
         if tokens is None:
             tokens = words("You said: " + _last_user_text(body))
+        forced = (body.get("tool_choice") or {}) if protocol == "anthropic" else {}
+        if (
+            isinstance(forced, dict)
+            and forced.get("type") == "tool"
+            and not script.get("tool_calls")
+        ):
+            # Structured output on Anthropic is a forced tool: answer with its input.
+            arguments = json.loads("".join(tokens))
+            script = {**script, "tool_calls": [{"id": "toolu_fake", "name": forced["name"],
+                                                "arguments": arguments}]}  # fmt: skip
+            tokens = []
         # Gemini streams by endpoint, Ollama unless told not to, the others when asked.
         streaming = {"gemini": True, "bedrock": True, "ollama": body.get("stream", True)}.get(
             protocol, body.get("stream")
@@ -504,12 +516,37 @@ def _auth_error(protocol: str = "openai") -> dict[str, Any]:
                       "code": "invalid_api_key"}}  # fmt: skip
 
 
+def _media(value: Any) -> list[str]:
+    """The media types of the images and audio a request carried, in any dialect."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "image_url" and isinstance(item, dict):
+                found.append(item.get("url", "")[5:].split(";")[0] or "image")
+            elif key == "inlineData":
+                found.append(item.get("mimeType", ""))
+            elif key == "source" and isinstance(item, dict) and item.get("media_type"):
+                found.append(item["media_type"])
+            elif key == "images" and isinstance(item, list):
+                found += ["image"] * len(item)
+            elif key == "image" and isinstance(item, dict) and "format" in item:
+                found.append(f"image/{item['format']}")
+            elif key == "input_audio":
+                found.append(f"audio/{item.get('format', '')}")
+            else:
+                found += _media(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _media(item)
+    return found
+
+
 def _last_user_text(body: dict[str, Any]) -> str:
     for message in reversed(body.get("messages") or body.get("contents") or []):
         if message.get("role") == "user":
             content = message.get("content", message.get("parts"))
             if isinstance(content, list):
-                return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+                return " ".join(p["text"] for p in content if isinstance(p, dict) and p.get("text"))
             return str(content or "")
     return ""
 

@@ -57,6 +57,10 @@ async def emit(
         await pause(started + (index + 1) * delay - time.monotonic())
     if script.get("end_without_done"):
         return
+    calls = [{"functionCall": {"name": c["name"], "args": c["arguments"], "id": c["id"]}}
+             for c in script.get("tool_calls", [])]  # fmt: skip
+    if calls:
+        await send(data(response(calls)))
     counts = script.get("usage") or {}
     usage = {"promptTokenCount": counts.get("prompt_tokens", 5),
              "candidatesTokenCount": counts.get("completion_tokens", len(tokens)),

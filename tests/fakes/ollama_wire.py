@@ -41,6 +41,11 @@ async def emit(
         await pause(started + (index + 1) * delay - time.monotonic())
     if script.get("end_without_done"):
         return
+    calls = [{"id": c["id"], "function": {"name": c["name"], "arguments": c["arguments"]}}
+             for c in script.get("tool_calls", [])]  # fmt: skip
+    if calls:
+        await send(line({"model": model, "message": {"role": "assistant", "content": "",
+                                                     "tool_calls": calls}, "done": False}))  # fmt: skip
     usage = script.get("usage") or {}
     await send(line({"model": model, "created_at": "2026-01-01T00:00:01Z",
                      "message": {"role": "assistant", "content": ""}, "done": True,

@@ -2,11 +2,12 @@
 results: what users see must not depend on the wire format underneath."""
 
 import asyncio
+import json
 
 import pytest
 
 import providers
-from providers import assistant, init_chat_model, system, user
+from providers import Image, assistant, init_chat_model, system, user
 from tests.fakes.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.live
@@ -130,3 +131,47 @@ def test_models_are_listed(fake, provider):
     assert "fake-model" in providers.list_models(
         provider, base_url=base(fake, provider), api_key="contract-key"
     )
+
+
+def get_time(timezone: str) -> str:
+    """The time now in a timezone."""
+    return "12:00"
+
+
+PRIME = {"type": "object", "properties": {"prime": {"type": "integer"}}, "required": ["prime"]}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_tool_call_round_trip(fake, provider):
+    fake.push_script(tokens=[], tool_calls=[{"id": "call_1", "name": "get_time",
+                                             "arguments": {"timezone": "UTC"}}])  # fmt: skip
+    timed = model(fake, provider).bind_tools([get_time])
+    history = [user("What time is it in UTC?")]
+    first = timed.invoke(history)
+    [call] = first.tool_calls
+    assert (call.name, call.arguments, first.finish_reason) == (
+        "get_time",
+        {"timezone": "UTC"},
+        "tool_calls",
+    )
+    history += [first.message, providers.tool_result(call.id, get_time(**call.arguments))]
+    second = timed.invoke(history)
+    assert second.finish_reason == "stop"
+    assert "12:00" in json.dumps(fake.requests()[-1]["body"])  # the result went back
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_structured_output_is_parsed_and_validated(fake, provider):
+    fake.push_script(tokens=['{"prime": ', "7}"])
+    assert model(fake, provider).with_structured_output(PRIME).invoke("A prime?") == {"prime": 7}
+    fake.push_script(tokens=['{"prime": "seven"}'])
+    with pytest.raises(providers.MalformedResponseError, match="seven"):
+        model(fake, provider).with_structured_output(PRIME).invoke("A prime?")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_an_image_part_reaches_the_provider(fake, provider):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    answer = model(fake, provider).invoke([user("What is it?", Image.from_bytes(png, "image/png"))])
+    assert answer.text == "You said: What is it?"
+    assert fake.requests()[-1]["media"] in (["image/png"], ["image"])  # Ollama sends no type
