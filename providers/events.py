@@ -26,6 +26,9 @@ class ToolCall:
     id: str
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
+    # Gemini's opaque thoughtSignature: replayed verbatim with the call, or thinking models
+    # refuse the history (pitfall 11).
+    signature: str | None = None
 
 
 @dataclass(slots=True)

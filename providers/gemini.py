@@ -67,9 +67,10 @@ def encode_contents(messages: list[Message]) -> list[dict[str, Any]]:
             parts.append({"text": message.text})
         for call in message.tool_calls:
             names_by_call[call.id] = call.name
-            parts.append(
-                {"functionCall": {"name": call.name, "args": call.arguments, "id": call.id}}
-            )
+            part = {"functionCall": {"name": call.name, "args": call.arguments, "id": call.id}}
+            if call.signature:
+                part["thoughtSignature"] = call.signature  # verbatim, as Gemini gave it
+            parts.append(part)
         role = "model" if message.role == "assistant" else "user"
         contents.append({"role": role, "parts": parts or [{"text": ""}]})
     return contents
@@ -134,9 +135,10 @@ class GeminiStreamState:
             if call:
                 call_id = call.get("id") or f"call_{self._calls}"
                 self._calls += 1
-                events.append(
-                    ToolCallEvent(ToolCall(call_id, call.get("name", ""), call.get("args") or {}))
-                )
+                events.append(ToolCallEvent(ToolCall(
+                    call_id, call.get("name", ""), call.get("args") or {},
+                    signature=part.get("thoughtSignature"),
+                )))  # fmt: skip
         reason = candidate.get("finishReason")
         if reason:
             self.done = True

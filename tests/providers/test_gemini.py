@@ -145,3 +145,18 @@ def test_models_are_listed_without_their_prefix(monkeypatch):
     )
     assert providers.list_models("google_genai", transport=recorder.transport) == ["gemini-2.5-pro"]
     assert recorder.requests[0].headers["x-goog-api-key"] == "AIza-env"
+
+
+def test_thought_signatures_are_kept_and_replayed_verbatim():
+    call = {"functionCall": {"name": "weather", "args": {"city": "Paris"}, "id": "c1"},
+            "thoughtSignature": "c2lnbmF0dXJl"}  # fmt: skip
+    recorder = Recorder(
+        lambda _: sse_response(events(final("STOP", [call]))),
+        lambda _: sse_response(events(part("18C in Paris"), final())),
+    )
+    model = model_for(recorder)
+    first = model.invoke("weather?")
+    assert first.tool_calls[0].signature == "c2lnbmF0dXJl"
+    model.invoke([user("weather?"), first.message, tool_result("c1", "18C")])
+    replayed = recorder.body()["contents"][1]["parts"][0]
+    assert replayed["thoughtSignature"] == "c2lnbmF0dXJl"
