@@ -23,6 +23,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes import anthropic_wire, bedrock_wire, gemini_wire, ollama_wire
+from tests.fakes.request_notes import last_user_text, media, prompt_tokens
+from tests.fakes.wire_http import read_request, send_error, send_json
 
 WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire,
          "bedrock": bedrock_wire}  # fmt: skip
@@ -222,7 +224,7 @@ class FakeProvider:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                request = await _read_request(reader)
+                request = await read_request(reader)
                 if request is None:
                     return
                 keep_alive = await self._route(request, reader, writer)
@@ -239,10 +241,10 @@ class FakeProvider:
             path = _azure_path(path, request)
         if method == "GET" and path == "/v1/models":
             if not self._authorised(request):
-                await _send_json(writer, 401, _auth_error())
+                await send_json(writer, 401, _auth_error())
                 return True
             data = [{"id": model, "object": "model", "owned_by": "fake"} for model in MODELS]
-            await _send_json(writer, 200, {"object": "list", "data": data})
+            await send_json(writer, 200, {"object": "list", "data": data})
             return True
         if method == "POST" and path == "/v1/chat/completions":
             return await self._chat(request, reader, writer, "openai")
@@ -250,11 +252,11 @@ class FakeProvider:
             return await self._chat(request, reader, writer, "anthropic")
         if method == "GET" and path == "/v1beta/models":
             if not self._authorised(request):
-                await _send_json(
+                await send_json(
                     writer, 403, gemini_wire.error(403, "PERMISSION_DENIED", "API key not valid.")
                 )
                 return True
-            await _send_json(writer, 200, gemini_wire.models(MODELS))
+            await send_json(writer, 200, gemini_wire.models(MODELS))
             return True
         if method == "POST" and "/publishers/google/models/" in path:  # Vertex AI
             path = "/v1beta/models/" + path.split("/publishers/google/models/", 1)[1]
@@ -273,11 +275,11 @@ class FakeProvider:
         if method == "POST" and path == "/api/chat":
             return await self._chat(request, reader, writer, "ollama")
         if method == "GET" and path == "/api/tags":
-            await _send_json(writer, 200, ollama_wire.tags(MODELS))
+            await send_json(writer, 200, ollama_wire.tags(MODELS))
             return True
         if path.startswith("/_control/"):
             return await self._control(method, path, request, writer)
-        await _send_json(writer, 404, {"error": {"message": f"no route {method} {path}"}})
+        await send_json(writer, 404, {"error": {"message": f"no route {method} {path}"}})
         return True
 
     def _authorised(self, request: dict[str, Any]) -> bool:
@@ -295,26 +297,26 @@ class FakeProvider:
     async def _control(self, method: str, path: str, request, writer) -> bool:
         if method == "POST" and path == "/_control/scripts":
             self.push_script(**json.loads(request["body"] or b"{}"))
-            await _send_json(writer, 200, {"ok": True})
+            await send_json(writer, 200, {"ok": True})
         elif method == "POST" and path == "/_control/reset":
             self.reset()
-            await _send_json(writer, 200, {"ok": True})
+            await send_json(writer, 200, {"ok": True})
         elif method == "POST" and path == "/_control/api_key":
             self.state.api_key = json.loads(request["body"] or b"{}").get("api_key")
-            await _send_json(writer, 200, {"ok": True})
+            await send_json(writer, 200, {"ok": True})
         elif path == "/_control/requests":
-            await _send_json(writer, 200, self.requests())
+            await send_json(writer, 200, self.requests())
         elif path == "/_control/disconnects":
-            await _send_json(writer, 200, self.disconnects())
+            await send_json(writer, 200, self.disconnects())
         else:
-            await _send_json(writer, 404, {"error": {"message": "unknown control"}})
+            await send_json(writer, 404, {"error": {"message": "unknown control"}})
         return True
 
     async def _chat(self, request: dict[str, Any], reader, writer, protocol: str) -> bool:
         try:
             body = json.loads(request["body"] or b"{}")
         except ValueError:
-            await _send_json(writer, 400, {"error": {"message": "body is not JSON"}})
+            await send_json(writer, 400, {"error": {"message": "body is not JSON"}})
             return True
         headers = request["headers"]
         auth = (
@@ -327,49 +329,49 @@ class FakeProvider:
         with self.state.lock:
             self.state.requests.append(
                 {"path": request["path"], "body": body, "api_key": key_state,
-                 "media": _media(body)}
+                 "media": media(body)}
             )  # fmt: skip
         if not self._authorised(request):
-            await _send_json(writer, 401, _auth_error(protocol))
+            await send_json(writer, 401, _auth_error(protocol))
             return True
         model = str(request.get("model") or body.get("model", ""))
         script = self.state.next_script(model)
         if script is None and protocol == "bedrock":
-            await _send_json(writer, 404, {"message": f"Could not resolve the model {model}."},
+            await send_json(writer, 404, {"message": f"Could not resolve the model {model}."},
                              {"x-amzn-ErrorType": "ResourceNotFoundException:http://internal"})  # fmt: skip
             return True
         if script is None and protocol == "gemini":
-            await _send_json(
+            await send_json(
                 writer, 404, gemini_wire.error(404, "NOT_FOUND", f"models/{model} is not found")
             )
             return True
         if script is None and protocol == "ollama":
-            await _send_json(
+            await send_json(
                 writer, 404, {"error": f"model '{model}' not found, try pulling it first"}
             )
             return True
         if script is None and protocol == "anthropic":
-            await _send_json(
+            await send_json(
                 writer, 404, anthropic_wire.error_body("not_found_error", f"model: {model}")
             )
             return True
         if script is None:
-            await _send_json(writer, 404, {"error": {
+            await send_json(writer, 404, {"error": {
                 "message": f"The model `{model}` does not exist or you do not have access to it.",
                 "type": "invalid_request_error", "code": "model_not_found"}})  # fmt: skip
             return True
         if script.get("reject_stream_options") and "stream_options" in body:
-            await _send_json(writer, 400, {"error": {
+            await send_json(writer, 400, {"error": {
                 "message": "Unrecognized request argument supplied: stream_options",
                 "type": "invalid_request_error"}})  # fmt: skip
             return True
         if script.get("status", 200) >= 400:
-            await _send_error(writer, script)
+            await send_error(writer, script)
             return True
         await asyncio.sleep(script.get("first_token_delay_s", 0))
         tokens = script.get("tokens")
         if tokens is None:
-            tokens = words("You said: " + _last_user_text(body))
+            tokens = words("You said: " + last_user_text(body))
         forced = (body.get("tool_choice") or {}) if protocol == "anthropic" else {}
         if (
             isinstance(forced, dict)
@@ -386,7 +388,7 @@ class FakeProvider:
             protocol, body.get("stream")
         )
         if not streaming:
-            await _send_json(writer, 200, _whole_response(model, tokens, script))
+            await send_json(writer, 200, _whole_response(model, tokens, script))
             return True
         await self._stream(model, body, tokens, script, reader, writer, protocol)
         return False
@@ -466,7 +468,7 @@ class FakeProvider:
         await send(_chunk(_delta_chunk(model, {}, finish)))
         if (body.get("stream_options") or {}).get("include_usage"):
             usage = script.get("usage") or {
-                "prompt_tokens": _prompt_tokens(body),
+                "prompt_tokens": prompt_tokens(body),
                 "completion_tokens": len(tokens),
             }
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
@@ -516,46 +518,6 @@ def _auth_error(protocol: str = "openai") -> dict[str, Any]:
                       "code": "invalid_api_key"}}  # fmt: skip
 
 
-def _media(value: Any) -> list[str]:
-    """The media types of the images and audio a request carried, in any dialect."""
-    found: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "image_url" and isinstance(item, dict):
-                found.append(item.get("url", "")[5:].split(";")[0] or "image")
-            elif key == "inlineData":
-                found.append(item.get("mimeType", ""))
-            elif key == "source" and isinstance(item, dict) and item.get("media_type"):
-                found.append(item["media_type"])
-            elif key == "images" and isinstance(item, list):
-                found += ["image"] * len(item)
-            elif key == "image" and isinstance(item, dict) and "format" in item:
-                found.append(f"image/{item['format']}")
-            elif key == "input_audio":
-                found.append(f"audio/{item.get('format', '')}")
-            else:
-                found += _media(item)
-    elif isinstance(value, list):
-        for item in value:
-            found += _media(item)
-    return found
-
-
-def _last_user_text(body: dict[str, Any]) -> str:
-    for message in reversed(body.get("messages") or body.get("contents") or []):
-        if message.get("role") == "user":
-            content = message.get("content", message.get("parts"))
-            if isinstance(content, list):
-                return " ".join(p["text"] for p in content if isinstance(p, dict) and p.get("text"))
-            return str(content or "")
-    return ""
-
-
-def _prompt_tokens(body: dict[str, Any]) -> int:
-    text = " ".join(str(m.get("content", "")) for m in body.get("messages") or [])
-    return max(1, len(text.split()))
-
-
 def _whole_response(model: str, tokens: list[str], script: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
@@ -563,48 +525,6 @@ def _whole_response(model: str, tokens: list[str], script: dict[str, Any]) -> di
                      "finish_reason": script.get("finish_reason", "stop")}],
         "usage": {"prompt_tokens": 1, "completion_tokens": len(tokens), "total_tokens": len(tokens) + 1},
     }  # fmt: skip
-
-
-async def _read_request(reader: asyncio.StreamReader) -> dict[str, Any] | None:
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, ConnectionError):
-        return None
-    lines = head.decode("latin-1").split("\r\n")
-    method, path, _ = lines[0].split(" ", 2)
-    headers = {}
-    for line in lines[1:]:
-        if ":" in line:
-            name, value = line.split(":", 1)
-            headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0") or 0)
-    body = await reader.readexactly(length) if length else b""
-    return {"method": method, "path": path, "headers": headers, "body": body}
-
-
-async def _send_json(writer: asyncio.StreamWriter, status: int, payload: Any, headers=None) -> None:
-    await _send_raw(writer, status, json.dumps(payload).encode(), "application/json", headers)
-
-
-async def _send_raw(writer, status: int, body: bytes, content_type: str, headers=None) -> None:
-    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-              429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-              503: "Service Unavailable"}.get(status, "Error")  # fmt: skip
-    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n"
-        f"Content-Length: {len(body)}\r\n{extra}\r\n"
-    )
-    writer.write(head.encode() + body)
-    await writer.drain()
-
-
-async def _send_error(writer, script: dict[str, Any]) -> None:
-    body = script.get("error_body", {"error": {"message": "fake error"}})
-    if isinstance(body, str):
-        await _send_raw(writer, script["status"], body.encode(), "text/html", script.get("headers"))
-    else:
-        await _send_json(writer, script["status"], body, script.get("headers"))
 
 
 def main() -> None:
