@@ -40,20 +40,36 @@ def _snapshot(conversation_id: int) -> tuple[str, set[int], list[tuple[str, int]
     return run_frames.snapshot(messages), {m.pk for m in messages}, streaming
 
 
-def _start_turn(conversation_id: int, owner_id: int, text: str, settings: Any):
+def _start_turn(conversation_id: int, owner_id: int, start: Any):
+    """Run `start(conversation)` (a run_store turn starter), then render what it added."""
     conversation = Conversation.objects.get(pk=conversation_id, owner_id=owner_id)
     try:
-        turn = run_store.start_turn(conversation, text, settings)
+        turn = start(conversation)
     except Connection.DoesNotExist:
         raise ValidationError(
             {"connection": "That connection no longer exists; choose another."}
         ) from None
     articles = "".join(
         run_frames.render_message(message)
-        for message in [turn.user_message, *(run.message for run in turn.runs)]
+        for message in [*turn.new_messages, *(run.message for run in turn.runs)]
     )
+    title = run_frames.title(conversation.pk, conversation.display_title)
+    if turn.answered is not None:  # its cards now say "answered", without the form
+        calls = [call["id"] for call in turn.answered.tool_calls]
+        title += run_frames.render_message(
+            run_store.message_with_run(turn.answered.pk), oob=True, answered=calls
+        )
     plans = [_plan_or_none(run) for run in turn.runs]
-    return turn, plans, articles, run_frames.title(conversation.pk, conversation.display_title)
+    return turn, plans, articles, title
+
+
+def _results_from(data: dict[str, Any]) -> dict[str, str]:
+    """The tool results of the form, by call id (fields named "result:<call id>")."""
+    return {
+        key.removeprefix("result:"): str(value if not isinstance(value, list) else value[-1])
+        for key, value in data.items()
+        if key.startswith("result:")
+    }
 
 
 def _plan_or_none(run: Run) -> runs.RunPlan | None:
@@ -127,6 +143,8 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         action = data.get("action")
         if action == "send":
             await self.handle_send(data)
+        elif action == "tool_results":
+            await self.handle_tool_results(data)
         elif action == "stop":
             await self.handle_stop(str(data.get("run_id") or ""))
 
@@ -139,30 +157,65 @@ class ConversationConsumer(AsyncWebsocketConsumer):
                 raise ValidationError({"message": "The message is too long."})
             settings = parse_run_settings(data)
             require_runnable(settings)
-            turn, plans, articles, title = await database_sync_to_async(_start_turn)(
-                self.conversation_id, self.user_id, text, settings
+            started = await database_sync_to_async(_start_turn)(
+                self.conversation_id,
+                self.user_id,
+                lambda conversation: run_store.start_turn(conversation, text, settings),
             )
         except ValidationError as error:
             await self.send(text_data=run_frames.composer_errors(error.message_dict))
             return
+        await self.announce(*started)
+        await self.send(
+            text_data=run_frames.composer_errors(None)
+            + run_frames.composer_ack(str(data.get("nonce") or ""))
+        )
+
+    async def handle_tool_results(self, data: dict[str, Any]) -> None:
+        """The user typed what the tools returned: save it and let the model go on."""
+        message_id = str(data.get("message_id") or "")
+        if not message_id.isdigit():
+            return
+        results = _results_from(data)
+        try:
+            if any(len(text) > MAX_MESSAGE_CHARS for text in results.values()):
+                raise ValidationError({"message": "A tool result is too long."})
+            settings = parse_run_settings(data)
+            require_runnable(settings)
+            started = await database_sync_to_async(_start_turn)(
+                self.conversation_id,
+                self.user_id,
+                lambda conversation: run_store.start_tool_turn(
+                    conversation, int(message_id), results, settings
+                ),
+            )
+        except ValidationError as error:
+            text = " ".join(m for messages in error.message_dict.values() for m in messages)
+            await self.send(text_data=run_frames.tool_errors(int(message_id), text))
+            return
+        except run_store.ToolResultsError as error:
+            await self.send(text_data=run_frames.tool_errors(int(message_id), str(error)))
+            return
+        await self.announce(*started)
+
+    async def announce(self, turn: Any, plans: list[Any], articles: str, updates: str) -> None:
+        """Tell every tab of the conversation about the new messages (and send `updates`,
+        out-of-band swaps of what changed: the title, an answered message), then start the
+        runs."""
         run_ids = [str(run.pk) for run in turn.runs]
-        message_ids = [turn.user_message.pk, *(run.message_id for run in turn.runs)]
+        message_ids = [m.pk for m in turn.new_messages] + [run.message_id for run in turn.runs]
         await self.channel_layer.group_send(
             self.group,
             {
                 "type": "turn.started",
                 "html": articles,
-                "title": title,
+                "title": updates,
                 "message_ids": message_ids,
                 "run_ids": run_ids,
             },
         )
         for run, plan in zip(turn.runs, plans, strict=True):
             runs.start_run(run, plan)
-        await self.send(
-            text_data=run_frames.composer_errors(None)
-            + run_frames.composer_ack(str(data.get("nonce") or ""))
-        )
 
     async def handle_stop(self, run_id: str) -> None:
         active = await database_sync_to_async(run_store.streaming_runs)(self.conversation_id)

@@ -28,16 +28,23 @@ from providers import (
     ProviderUnavailableError,
     RateLimitError,
     ReasoningDelta,
+    Response,
     RetryEvent,
     TextDelta,
+    ToolCall,
     ToolCallEvent,
     UsageEvent,
     alist_models,
     assistant,
     init_chat_model,
     system,
+    tool_result,
     user,
 )
+
+# Checking a tools box needs the provider layer's own parsing (not part of its public API).
+from providers.tools import output_schema, tool_spec
+from providers.tools import safe_name as safe_tool_name
 
 # Test seam: an httpx transport every model built here uses (tests point it at fakes).
 TRANSPORT: httpx.AsyncBaseTransport | None = None
@@ -60,7 +67,8 @@ def capability_summary(kind: str) -> tuple[str, list[str]]:
     caps = CAPABILITIES.get(kind)
     if caps is None:
         return "", []
-    return caps.summary(), sorted(caps.params)
+    boxes = ["tools"] * caps.tools + ["output_schema"] * caps.structured_output
+    return caps.summary(), sorted([*caps.params, *boxes])
 
 
 def provider_needs_base_url(kind: str) -> bool:
@@ -102,8 +110,17 @@ def connection_options(connection: Connection) -> dict[str, str]:
     return {k: v for k, v in (connection.options or {}).items() if k in allowed and v}
 
 
-def chat_model_for(connection: Connection, model: str, params: dict[str, Any]) -> BaseChatModel:
-    return init_chat_model(
+def chat_model_for(
+    connection: Connection,
+    model: str,
+    params: dict[str, Any],
+    *,
+    tools: list[dict[str, Any]] | None = None,
+    tool_choice: str = "",
+    schema: dict[str, Any] | None = None,
+) -> BaseChatModel:
+    """A chat model for a connection, offering `tools` or answering in `schema` if given."""
+    chat_model = init_chat_model(
         model=model,
         model_provider=connection.kind,
         base_url=connection.base_url or None,
@@ -112,6 +129,27 @@ def chat_model_for(connection: Connection, model: str, params: dict[str, Any]) -
         **connection_options(connection),
         **params,
     )
+    if tools:
+        chat_model = chat_model.bind_tools(tools, tool_choice or "auto")
+    if schema is not None:
+        chat_model = chat_model.with_structured_output(schema).model  # streamed, then checked
+    return chat_model
+
+
+def structured_answer(
+    chat_model: BaseChatModel, text: str, tool_calls: list[ToolCall]
+) -> tuple[str, bool, str]:
+    """For a model asked for structured output: (the answer's JSON text, whether it fits the
+    schema, what is wrong when it does not). Forced-tool providers put it in a tool call."""
+    output = chat_model.config.output
+    if output is None:
+        raise ValueError("structured_answer needs a model built with a schema")
+    answer = chat_model.structured_text(Response(text=text, tool_calls=list(tool_calls)))
+    try:
+        output.parse(answer)
+    except MalformedResponseError as error:
+        return answer, False, str(error)
+    return answer, True, ""
 
 
 async def list_models(connection: Connection) -> list[str]:
@@ -137,6 +175,7 @@ __all__ = [
     "ReasoningDelta",
     "RetryEvent",
     "TextDelta",
+    "ToolCall",
     "ToolCallEvent",
     "UsageEvent",
     "assistant",
@@ -150,6 +189,11 @@ __all__ = [
     "provider_label",
     "provider_needs_base_url",
     "provider_needs_key",
+    "output_schema",
+    "safe_tool_name",
+    "structured_answer",
     "system",
+    "tool_result",
+    "tool_spec",
     "user",
 ]

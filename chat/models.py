@@ -66,6 +66,7 @@ class Message(models.Model):
     class Role(models.TextChoices):
         USER = "user"
         ASSISTANT = "assistant"
+        TOOL = "tool"  # a tool's result, typed by the user in answer to a tool call
 
     class Status(models.TextChoices):
         STREAMING = "streaming"
@@ -79,6 +80,11 @@ class Message(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices)
     content = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE)
+    # An assistant's tool calls: [{"id", "name", "arguments": {...}, "signature"?}].
+    tool_calls = models.JSONField(default=list, blank=True)
+    # A tool message answers one call: its id, and the tool's name (Gemini wants the name).
+    tool_call_id = models.CharField(max_length=200, blank=True, default="")
+    tool_name = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -105,6 +111,13 @@ class Run(models.Model):
     provider = models.CharField(max_length=40)
     model = models.CharField(max_length=200)
     parameters = models.JSONField(default=dict, blank=True)
+    # What the model was offered, as the conversation's tools box held it when the run began.
+    tools = models.JSONField(default=list, blank=True)
+    tool_choice = models.CharField(max_length=200, blank=True, default="")
+    output_schema = models.JSONField(null=True, blank=True)
+    # For a structured answer: did it fit the schema (None when no schema was asked for)?
+    output_valid = models.BooleanField(null=True, blank=True)
+    output_problem = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.STREAMING)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ run in the browser. Rendering is cached by content because history pages re-rend
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import nh3
@@ -75,3 +76,16 @@ def highlight_css() -> str:
     light = HtmlFormatter(style="default").get_style_defs(".highlight")
     dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+_JSON_LEXER = get_lexer_by_name("json")
+
+
+def render_json(text: str) -> SafeString:
+    """JSON pretty-printed and highlighted; text that is not JSON is shown escaped as it is."""
+    try:
+        pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return mark_safe(f'<pre class="highlight"><code>{escape(text)}</code></pre>')  # noqa: S308
+    body = highlight(pretty, _JSON_LEXER, _FORMATTER)  # Pygments escapes what it emits
+    return mark_safe(f'<pre class="highlight"><code>{body}</code></pre>')  # noqa: S308

@@ -13,14 +13,43 @@ from django.utils.html import escape, format_html
 from chat.models import Message
 
 
-def render_message(message: Message, *, oob: bool = False) -> str:
-    return render_to_string("chat/partials/message.html", {"message": message, "oob": oob})
+def render_message(
+    message: Message, *, oob: bool = False, answered: Iterable[str] = (), latest: bool = True
+) -> str:
+    """One message. `answered` holds the ids of tool calls that have results; the form for
+    typing results is offered only on the `latest` message, when some are still open."""
+    done = set(answered)
+    cards = [{**call, "answered": call["id"] in done} for call in message.tool_calls or []]
+    context = {
+        "message": message,
+        "oob": oob,
+        "tool_cards": cards,
+        "awaiting_results": latest and any(not card["answered"] for card in cards),
+    }
+    return render_to_string("chat/partials/message.html", context)
 
 
-def snapshot(messages: Iterable[Message]) -> str:
+def message_list(messages: list[Message]) -> str:
+    answered = {m.tool_call_id for m in messages if m.role == Message.Role.TOOL}
+    last = messages[-1].pk if messages else None
+    return "".join(
+        render_message(message, answered=answered, latest=message.pk == last)
+        for message in messages
+    )
+
+
+def snapshot(messages: list[Message]) -> str:
     """The whole message list as the database has it now (sent on every (re)connect)."""
-    articles = "".join(render_message(message) for message in messages)
-    return f'<div id="messages" hx-swap-oob="innerHTML">{articles}</div>'
+    return f'<div id="messages" hx-swap-oob="innerHTML">{message_list(messages)}</div>'
+
+
+def tool_errors(message_id: int, text: str) -> str:
+    return format_html(
+        '<div id="tool-errors-{}" hx-swap-oob="innerHTML"><p role="alert" class="errorlist">'
+        "{}</p></div>",
+        message_id,
+        text,
+    )
 
 
 def append(html: str) -> str:

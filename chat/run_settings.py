@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from chat.models import Conversation
+from chat.tool_settings import ToolSettings, parse_tool_settings, tool_settings_text
 
 MAX_STOP_SEQUENCES = 4
 # name in the form -> (label, kind, low, high)
@@ -33,9 +34,17 @@ class RunSettings:
     model: str
     system_prompt: str | None = None  # None: the form did not include it; keep the saved one
     params: dict[str, Any] = field(default_factory=dict)
+    tools: ToolSettings | None = None  # None: the form did not include the tools box
 
     def as_saved(self) -> dict[str, Any]:
-        return {"connection_id": self.connection_id, "model": self.model, "params": self.params}
+        saved = {"connection_id": self.connection_id, "model": self.model, "params": self.params}
+        if self.tools is not None:
+            saved.update(self.tools.as_saved())
+        return saved
+
+    def saved_over(self, previous: dict[str, Any] | None) -> dict[str, Any]:
+        """The conversation's settings with these applied (a box not sent is kept)."""
+        return {**(previous or {}), **self.as_saved()}
 
 
 def _value(data: Mapping[str, Any], name: str) -> str:
@@ -87,6 +96,12 @@ def parse_run_settings(data: Mapping[str, Any]) -> RunSettings:
     model = _value(data, "model")
     if len(model) > 200:
         errors["model"] = "The model name is too long."
+    tools = None
+    if "tools" in data or "output_schema" in data:
+        tools, tool_errors = parse_tool_settings(
+            _value(data, "tools"), _value(data, "tool_choice"), _value(data, "output_schema")
+        )
+        errors.update(tool_errors)
     if errors:
         raise ValidationError(errors)
     return RunSettings(
@@ -94,6 +109,7 @@ def parse_run_settings(data: Mapping[str, Any]) -> RunSettings:
         model=model,
         system_prompt=_value(data, "system_prompt") if "system_prompt" in data else None,
         params=params,
+        tools=tools,
     )
 
 
@@ -117,6 +133,7 @@ def settings_for_form(conversation: Conversation) -> dict[str, str]:
         "model": saved.get("model") or "",
         "system_prompt": conversation.system_prompt,
         "stop": "\n".join(params.get("stop") or []),
+        **tool_settings_text(saved),
     }
     for name in NUMERIC_FIELDS:
         value = params.get(name)

@@ -22,8 +22,38 @@ TITLE_CHARS = 60
 
 @dataclass(frozen=True)
 class Turn:
-    user_message: Message
+    new_messages: list[Message]  # the user's message, or the tool results typed
     runs: list[Run]
+    answered: Message | None = None  # the assistant message whose tool calls were answered
+
+
+class ToolResultsError(ValueError):
+    """The tool results cannot be taken (shown to the user as it is)."""
+
+
+def _save_settings(conversation: Conversation, settings: RunSettings) -> None:
+    if settings.system_prompt is not None:
+        conversation.system_prompt = settings.system_prompt
+    conversation.settings = settings.saved_over(conversation.settings)
+
+
+def _start_answer(conversation: Conversation, connection: Connection, settings: RunSettings) -> Run:
+    """A streaming assistant message and its run, offered the conversation's tools box."""
+    answer = Message.objects.create(
+        conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING
+    )
+    box = conversation.settings or {}
+    return Run.objects.create(
+        conversation=conversation,
+        message=answer,
+        connection=connection,
+        provider=connection.kind,
+        model=settings.model,
+        parameters=settings.params,
+        tools=box.get("tools") or [],
+        tool_choice=box.get("tool_choice") or "",
+        output_schema=box.get("output_schema"),
+    )
 
 
 def start_turn(conversation: Conversation, text: str, settings: RunSettings) -> Turn:
@@ -32,9 +62,7 @@ def start_turn(conversation: Conversation, text: str, settings: RunSettings) -> 
     Taking a list of settings later lets side-by-side panes start several runs per turn."""
     connection = Connection.objects.get(pk=settings.connection_id)
     with transaction.atomic():
-        if settings.system_prompt is not None:
-            conversation.system_prompt = settings.system_prompt
-        conversation.settings = settings.as_saved()
+        _save_settings(conversation, settings)
         if not conversation.title:
             first_line = " ".join(text.split())
             conversation.title = first_line[:TITLE_CHARS] + (
@@ -44,30 +72,58 @@ def start_turn(conversation: Conversation, text: str, settings: RunSettings) -> 
         user_message = Message.objects.create(
             conversation=conversation, role=Message.Role.USER, content=text
         )
-        answer = Message.objects.create(
-            conversation=conversation,
-            role=Message.Role.ASSISTANT,
-            status=Message.Status.STREAMING,
+        run = _start_answer(conversation, connection, settings)
+    return Turn(new_messages=[user_message], runs=[run])
+
+
+def start_tool_turn(
+    conversation: Conversation, message_id: int, results: dict[str, str], settings: RunSettings
+) -> Turn:
+    """Save the results the user typed for the tool calls of the conversation's last answer,
+    then start the next answer. All or nothing: refused input leaves no rows."""
+    connection = Connection.objects.get(pk=settings.connection_id)
+    with transaction.atomic():
+        answered = (
+            Message.objects.select_for_update()
+            .filter(conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
+            .first()
         )
-        run = Run.objects.create(
-            conversation=conversation,
-            message=answer,
-            connection=connection,
-            provider=connection.kind,
-            model=settings.model,
-            parameters=settings.params,
-        )
-    return Turn(user_message=user_message, runs=[run])
+        if answered is None or not answered.tool_calls:
+            raise ToolResultsError("Those tool calls are gone; reload the page.")
+        if Message.objects.filter(conversation=conversation, pk__gt=answered.pk).exists():
+            raise ToolResultsError(
+                "The conversation went on after these tool calls; only the latest answer's "
+                "calls can be answered."
+            )
+        missing = [c["name"] for c in answered.tool_calls if not results.get(c["id"], "").strip()]
+        if missing:
+            raise ToolResultsError(f"Type a result for every call ({', '.join(missing)}).")
+        _save_settings(conversation, settings)
+        conversation.save()
+        tool_messages = [
+            Message.objects.create(
+                conversation=conversation,
+                role=Message.Role.TOOL,
+                content=results[call["id"]].strip(),
+                tool_call_id=call["id"],
+                tool_name=call["name"],
+            )
+            for call in answered.tool_calls
+        ]
+        run = _start_answer(conversation, connection, settings)
+    return Turn(new_messages=tool_messages, runs=[run], answered=answered)
 
 
 def history_for(run: Run) -> list[Message]:
-    """The messages before this run's answer that a model should see: every user message
-    and every earlier answer with text (a stopped answer counts as what was said)."""
+    """The messages before this run's answer that a model should see: every user message and
+    tool result, and every earlier answer with text or tool calls (a stopped answer counts as
+    what was said)."""
     return list(
         Message.objects.filter(conversation_id=run.conversation_id, id__lt=run.message_id)
         .filter(
-            Q(role=Message.Role.USER)
+            Q(role__in=[Message.Role.USER, Message.Role.TOOL])
             | Q(status__in=[Message.Status.DONE, Message.Status.STOPPED], content__gt="")
+            | (Q(status=Message.Status.DONE) & ~Q(tool_calls=[]))
         )
         .order_by("created_at", "id")
     )
@@ -77,15 +133,23 @@ def load_run(run_id: str) -> Run:
     return Run.objects.select_related("conversation", "connection", "message").get(pk=run_id)
 
 
-def finish_run(run_id: str, *, text: str, status: str, fields: dict[str, Any]) -> Message:
-    """Write the end of a run: its answer's text and status, and the run's figures."""
+def finish_run(
+    run_id: str,
+    *,
+    text: str,
+    status: str,
+    fields: dict[str, Any],
+    tool_calls: list[dict[str, Any]] | None = None,
+) -> Message:
+    """Write the end of a run: its answer's text, tool calls and status, and its figures."""
     with transaction.atomic():
         Run.objects.filter(pk=run_id).update(status=status, finished_at=timezone.now(), **fields)
         run = Run.objects.select_related("message").get(pk=run_id)
         message = run.message
         message.content = text
         message.status = status
-        message.save(update_fields=["content", "status"])
+        message.tool_calls = tool_calls or []
+        message.save(update_fields=["content", "status", "tool_calls"])
     return message
 
 

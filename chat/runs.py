@@ -40,13 +40,38 @@ def run_group(run_id: str) -> str:
 
 
 def build_messages(run: Run, history: list[Message]) -> list[Any]:
+    """The history as provider messages. A tool call the user never answered is left out
+    (providers refuse a call without its result), its answer's text kept."""
+    answered = {m.tool_call_id for m in history if m.role == Message.Role.TOOL}
     messages: list[Any] = []
     if run.conversation.system_prompt.strip():
         messages.append(llm.system(run.conversation.system_prompt))
     for message in history:
-        builder = llm.user if message.role == Message.Role.USER else llm.assistant
-        messages.append(builder(message.content))
+        if message.role == Message.Role.USER:
+            messages.append(llm.user(message.content))
+        elif message.role == Message.Role.TOOL:
+            messages.append(llm.tool_result(message.tool_call_id, message.content))
+        else:
+            calls = [tool_call_from_saved(c) for c in message.tool_calls if c["id"] in answered]
+            if message.content or calls:
+                messages.append(llm.assistant(message.content, calls))
     return messages
+
+
+def tool_call_from_saved(saved: dict[str, Any]) -> Any:
+    return llm.ToolCall(
+        id=saved["id"],
+        name=saved["name"],
+        arguments=saved.get("arguments") or {},
+        signature=saved.get("signature"),
+    )
+
+
+def tool_call_for_saving(call: Any) -> dict[str, Any]:
+    saved = {"id": call.id, "name": call.name, "arguments": call.arguments}
+    if call.signature:
+        saved["signature"] = call.signature  # Gemini's, replayed verbatim
+    return saved
 
 
 @dataclass(frozen=True)
@@ -65,7 +90,14 @@ def prepare(run: Run) -> RunPlan:
             "The connection of this run was deleted; choose another connection."
         )
     try:
-        model = llm.chat_model_for(run.connection, run.model, run.parameters)
+        model = llm.chat_model_for(
+            run.connection,
+            run.model,
+            run.parameters,
+            tools=run.tools,
+            tool_choice=run.tool_choice,
+            schema=run.output_schema,
+        )
     except SecretDecryptionError as error:
         raise llm.ConfigurationError(str(error)) from None
     return RunPlan(build_messages(run, run_store.history_for(run)), model)
@@ -94,6 +126,8 @@ class ActiveRun:
         self.stop_requested = False
         self.retries = 0
         self.usage: Any = None
+        self.tool_calls: list[Any] = []
+        self.model: Any = None
         self.finish_reason = ""
         self.started = 0.0
         self.first_token_at: float | None = None
@@ -122,6 +156,7 @@ class ActiveRun:
             await self.layer.group_add(run_group(self.run_id), self.control_channel)
             listener = asyncio.create_task(self.listen())
             plan = self.plan or await database_sync_to_async(_load_and_prepare)(self.run_id)
+            self.model = plan.model
             self.stream_task = asyncio.create_task(self.consume(plan.model, plan.messages))
             await self.stream_task
         except asyncio.CancelledError:
@@ -152,6 +187,10 @@ class ActiveRun:
                     texts.append(event.text)
                 elif isinstance(event, llm.ReasoningDelta):
                     self.mark_first_token()
+                elif isinstance(event, llm.ToolCallEvent):
+                    self.mark_first_token()
+                    self.tool_calls.append(event.tool_call)
+                    await self.publish({"type": "run.status", "text": self.calls_text()})
                 elif isinstance(event, llm.UsageEvent):
                     self.usage = event.usage
                 elif isinstance(event, llm.FinishEvent):
@@ -162,10 +201,26 @@ class ActiveRun:
             if texts:
                 await self.on_text("".join(texts))
 
+    def calls_text(self) -> str:
+        if self.model is not None and self.model.config.output is not None:
+            return "Writing the structured answer…"
+        return "Calling " + ", ".join(call.name for call in self.tool_calls) + "…"
+
+    def structured_fields(self, status: str) -> tuple[str, list[Any], dict[str, Any]]:
+        """The text, tool calls and output check to save. A structured answer is checked
+        against its schema once complete; a forced tool call that carried it is not a call."""
+        text, calls = self.text, self.tool_calls
+        if self.model is None or self.model.config.output is None or status != Run.Status.DONE:
+            return text, calls, {}
+        answer, valid, problem = llm.structured_answer(self.model, text, calls)
+        return answer, [], {"output_valid": valid, "output_problem": problem}
+
     async def finish(self, status: str, error_kind: str, error_message: str) -> None:
         await self.flush_now()
         now = time.monotonic()
+        text, calls, checked = self.structured_fields(status)
         fields = {
+            **checked,
             "retries": self.retries,
             "finish_reason": self.finish_reason,
             "error_kind": error_kind,
@@ -178,7 +233,11 @@ class ActiveRun:
             "output_tokens": getattr(self.usage, "output_tokens", None),
         }
         message = await database_sync_to_async(run_store.finish_run)(
-            self.run_id, text=self.text, status=status, fields=fields
+            self.run_id,
+            text=text,
+            status=status,
+            fields=fields,
+            tool_calls=[tool_call_for_saving(call) for call in calls],
         )
         final = await database_sync_to_async(render_final)(message.pk)
         await self.publish({"type": "run.finished", "html": final})

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
+
 from django import template
 
-from chat.rendering import render_markdown
+from chat.rendering import render_json, render_markdown
 
 register = template.Library()
 
@@ -18,3 +20,10 @@ def milliseconds(value: int | None) -> str:
     if value is None:
         return "–"
     return f"{value / 1000:.2f} s" if value >= 1000 else f"{value} ms"
+
+
+@register.filter
+def pretty_json(value: object):  # type: ignore[no-untyped-def]
+    """A JSON string, or a value to dump as JSON, pretty-printed and highlighted."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return render_json(text)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from chat import run_store
+from chat import run_frames, run_store
 from chat.crypto import SecretDecryptionError
 from chat.llm import (
     ProviderError,
@@ -19,6 +22,7 @@ from chat.llm import (
 )
 from chat.models import Connection, Conversation
 from chat.run_settings import NUMERIC_FIELDS, parse_run_settings, settings_for_form
+from chat.tool_settings import EXAMPLE_TOOLS
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -37,13 +41,17 @@ def _panel_context(conversation: Conversation, values: dict[str, str]) -> dict:
         "connections": connections,
         "values": values,
         "numeric_fields": NUMERIC_FIELDS,
+        "example_tools": json.dumps(EXAMPLE_TOOLS, indent=2),
     }
 
 
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     current = get_object_or_404(Conversation, pk=pk, owner=request.user)
     context = _panel_context(current, settings_for_form(current))
-    context["messages_list"] = run_store.messages_for_page(current.pk)
+    # The same HTML the socket's snapshot sends, so the first paint needs no socket.
+    context["messages_html"] = mark_safe(  # noqa: S308 - rendered by our escaping templates
+        run_frames.message_list(run_store.messages_for_page(current.pk))
+    )
     return render(request, "chat/playground.html", context)
 
 
@@ -59,7 +67,7 @@ def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
         errors = {}
         if settings.system_prompt is not None:
             current.system_prompt = settings.system_prompt
-        current.settings = settings.as_saved()
+        current.settings = settings.saved_over(current.settings)
         current.save(update_fields=["system_prompt", "settings", "updated_at"])
     # Only the error box is swapped: re-rendering inputs would steal focus mid-typing.
     return render(request, "chat/partials/settings_errors.html", {"errors": errors})

@@ -19,6 +19,17 @@
     });
     if (emptied) htmx.trigger(document.getElementById("settings-form"), "change");
   }
+  // "Insert an example tool": fills an empty box and saves it like typing would.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-fill]");
+    if (!button) return;
+    var box = document.getElementById(button.dataset.fill);
+    if (box && !box.value.trim()) {
+      box.value = button.dataset.example;
+      htmx.trigger(document.getElementById("settings-form"), "change");
+    }
+    if (box) box.focus();
+  });
   document.addEventListener("htmx:afterSettle", apply);
   document.addEventListener("DOMContentLoaded", apply);
 })();

@@ -13,6 +13,7 @@ from providers import Usage
 @dataclass
 class FakeConfig:
     max_retries: int = 2
+    output: Any = None  # no structured output
 
 
 @dataclass

@@ -84,7 +84,7 @@ def connection(make_connection):
 def model(monkeypatch):
     """The fake model every run of the test gets; tests change its script before sending."""
     fake = FakeChatModel()
-    monkeypatch.setattr(llm, "chat_model_for", lambda connection, model_name, params: fake)
+    monkeypatch.setattr(llm, "chat_model_for", lambda connection, model_name, params, **box: fake)
     return fake
 
 
@@ -270,7 +270,7 @@ async def test_two_runs_in_one_conversation_stream_and_stop_independently(
     slow = FakeChatModel(pieces=["slow "] * 3, gate=asyncio.Event(), gate_after=1)
     quick = FakeChatModel(pieces=["quick"])
     models = iter([slow, quick])
-    monkeypatch.setattr(llm, "chat_model_for", lambda *args: next(models))
+    monkeypatch.setattr(llm, "chat_model_for", lambda *args, **box: next(models))
     tab = Tab(user, conversation.pk)
     await tab.connect()
     await tab.send(**send_fields(connection))

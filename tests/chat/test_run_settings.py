@@ -1,8 +1,11 @@
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from chat.models import Conversation
 from chat.run_settings import parse_run_settings, require_runnable, settings_for_form
+from chat.tool_settings import EXAMPLE_TOOLS
 
 
 def test_blank_fields_are_left_to_the_provider():
@@ -59,10 +62,18 @@ def test_values_from_a_list_use_the_last_one():
 def test_saved_settings_come_back_as_the_same_form_values():
     data = {"connection": "2", "model": "m", "temperature": "0.3", "max_tokens": "64", "top_p": "",
             "seed": "", "timeout": "60", "max_retries": "2", "stop": "###\nEND",
-            "system_prompt": "Hi"}  # fmt: skip
+            "system_prompt": "Hi", "tools": json.dumps(EXAMPLE_TOOLS, indent=2),
+            "tool_choice": "get_weather", "output_schema": ""}  # fmt: skip
     settings = parse_run_settings(data)
     conversation = Conversation(system_prompt=settings.system_prompt, settings=settings.as_saved())
     assert settings_for_form(conversation) == data
+
+
+def test_a_form_without_the_tools_box_keeps_the_saved_box():
+    saved = {"tools": EXAMPLE_TOOLS, "tool_choice": "auto", "output_schema": None}
+    settings = parse_run_settings({"model": "m"})
+    assert settings.tools is None
+    assert settings.saved_over(saved)["tools"] == EXAMPLE_TOOLS
 
 
 def test_a_form_without_the_system_prompt_leaves_the_saved_one_alone():
