@@ -148,7 +148,8 @@ def structured_answer(
     try:
         output.parse(answer)
     except MalformedResponseError as error:
-        return answer, False, str(error)
+        # The page shows the raw answer right below the problem; the message need not.
+        return answer, False, str(error).split(" Raw answer: ")[0]
     return answer, True, ""
 
 
