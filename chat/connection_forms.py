@@ -76,6 +76,9 @@ class ConnectionForm(forms.ModelForm):
         )
         if provider_needs_key(kind) and not has_key:
             self.add_error("api_key", f"{provider_label(kind)} needs an API key.")
+        if kind == "bedrock" and (data.get("option_aws_access_key_id") or "").strip():
+            if not has_key:
+                self.add_error("api_key", "Type the secret access key of that access key ID.")
         return data
 
     def save(self, commit: bool = True) -> Connection:

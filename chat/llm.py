@@ -99,7 +99,13 @@ def api_key_for(connection: Connection) -> str | None:
 CONNECTION_OPTIONS: dict[str, list[tuple[str, str, str]]] = {
     "azure_openai": [("api_version", "API version",
                       "e.g. 2024-10-21 for deployment URLs; empty uses the v1 API.")],
-    "bedrock": [("region", "Region", "e.g. us-east-1; empty uses AWS_REGION.")],
+    "bedrock": [("region", "Region", "e.g. us-east-1; empty uses AWS_REGION."),
+                ("aws_access_key_id", "AWS access key ID",
+                 "With it, the API key field holds its secret access key. Without it, the API "
+                 "key field is a Bedrock API key, or leave both empty for the server's AWS "
+                 "credentials."),
+                ("credentials_profile_name", "AWS profile",
+                 "A profile in the server's ~/.aws files (when no key is given).")],
     "google_vertexai": [("project", "Project", "Empty uses GOOGLE_CLOUD_PROJECT."),
                         ("location", "Location", "e.g. europe-west4 or global; default us-central1.")],
 }  # fmt: skip
@@ -108,6 +114,15 @@ CONNECTION_OPTIONS: dict[str, list[tuple[str, str, str]]] = {
 def connection_options(connection: Connection) -> dict[str, str]:
     allowed = {name for name, _, _ in CONNECTION_OPTIONS.get(connection.kind, [])}
     return {k: v for k, v in (connection.options or {}).items() if k in allowed and v}
+
+
+def credentials_for(connection: Connection) -> dict[str, Any]:
+    """The connection's key as its provider takes it: an API key, or for a Bedrock
+    connection with an access key ID, that key's secret."""
+    key = api_key_for(connection)
+    if connection.kind == "bedrock" and connection_options(connection).get("aws_access_key_id"):
+        return {"api_key": None, "aws_secret_access_key": key}
+    return {"api_key": key}
 
 
 def chat_model_for(
@@ -124,8 +139,8 @@ def chat_model_for(
         model=model,
         model_provider=connection.kind,
         base_url=connection.base_url or None,
-        api_key=api_key_for(connection),
         transport=TRANSPORT,
+        **credentials_for(connection),
         **connection_options(connection),
         **params,
     )
@@ -154,12 +169,13 @@ def structured_answer(
 
 
 async def list_models(connection: Connection) -> list[str]:
-    api_key = await sync_to_async(api_key_for)(connection)
+    credentials = await sync_to_async(credentials_for)(connection)
     return await alist_models(
         connection.kind,
-        api_key=api_key,
         base_url=connection.base_url or None,
         transport=TRANSPORT,
+        **credentials,
+        **connection_options(connection),
     )
 
 

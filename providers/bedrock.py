@@ -52,6 +52,8 @@ EXCEPTIONS: dict[str, type[ProviderError]] = {
     "modelStreamErrorException": ProviderUnavailableError,
     "validationException": BadRequestError,
 }
+# Extras that address or authenticate, never sent in a body.
+NOT_BODY = {"region", "aws_access_key_id", "credentials_profile_name"}
 IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
 
 
@@ -59,7 +61,9 @@ def _botocore() -> Any:
     try:
         import botocore.auth
         import botocore.awsrequest
+        import botocore.credentials
         import botocore.eventstream
+        import botocore.exceptions
         import botocore.session
     except ImportError:
         raise ConfigurationError(
@@ -87,6 +91,16 @@ def _block(attachment: Any) -> dict[str, Any]:
     )
 
 
+def _tool_result_block(text: str) -> dict[str, Any]:
+    """A JSON object result as a `json` block; anything else, arrays and scalars included,
+    as text, since Bedrock takes only objects there and refuses empty text (pitfall 20)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    return {"json": value} if isinstance(value, dict) else {"text": text or "(empty)"}
+
+
 def encode_messages(messages: list[Message]) -> tuple[list[dict[str, Any]], set[str]]:
     """Converse messages (same-role neighbours merged, as Bedrock wants strict turns) and the
     names of the tools the history mentions."""
@@ -98,7 +112,7 @@ def encode_messages(messages: list[Message]) -> tuple[list[dict[str, Any]], set[
         if message.role == "tool":
             role = "user"
             content = [{"toolResult": {"toolUseId": message.tool_call_id,
-                                       "content": [{"text": message.text or "(empty)"}],
+                                       "content": [_tool_result_block(message.text)],
                                        "status": "success"}}]  # fmt: skip
         else:
             role = message.role
@@ -195,10 +209,20 @@ class BedrockChatModel(BaseChatModel):
         return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     @classmethod
-    def models_url(cls, base_url: str) -> str:
-        raise ConfigurationError(
-            "Listing Bedrock models is not supported yet; type the model or inference-profile id."
-        )
+    def model_ids(cls, payload: Any) -> list[str]:
+        """Foundation models that answer text in a stream (what Converse can use)."""
+        return [
+            str(entry["modelId"])
+            for entry in payload["modelSummaries"]
+            if entry.get("responseStreamingSupported", True)
+            and "TEXT" in (entry.get("outputModalities") or ["TEXT"])
+        ]
+
+    async def models_request(self) -> tuple[str, dict[str, str]]:
+        # The model list is on the control plane (bedrock.), not bedrock-runtime.
+        root = self.config.base_url.rstrip("/") or f"https://bedrock.{self.region}.amazonaws.com"
+        url = f"{root}/foundation-models?byOutputModality=TEXT"
+        return url, self.signed_headers("GET", url, b"", {"Accept": "application/json"})
 
     @property
     def region(self) -> str:
@@ -254,32 +278,52 @@ class BedrockChatModel(BaseChatModel):
             body["outputConfig"] = {"textFormat": {"type": "json_schema", "structure": {
                 "jsonSchema": {"name": config.output.name,
                                "schema": json.dumps(config.output.schema)}}}}  # fmt: skip
-        body.update({k: v for k, v in config.extra.items() if k != "region"})
+        body.update({k: v for k, v in config.extra.items() if k not in NOT_BODY})
         return body
 
-    def signed_headers(self, body: bytes) -> dict[str, str]:
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/vnd.amazon.eventstream",
-        }
-        if self.config.api_key:
-            return {**headers, **self.auth_headers(self.config.api_key)}
+    def aws_credentials(self) -> Any:
+        """An access key given with the connection, else a named profile, else botocore's
+        usual chain (environment, ~/.aws, instance role)."""
         botocore = _botocore()
-        credentials = botocore.session.Session().get_credentials()
+        extra, secrets = self.config.extra, self.config.secrets
+        if extra.get("aws_access_key_id"):
+            if not secrets.get("aws_secret_access_key"):
+                raise ConfigurationError(
+                    "An AWS access key ID needs its secret access key (aws_secret_access_key)."
+                )
+            return botocore.credentials.Credentials(
+                extra["aws_access_key_id"],
+                secrets["aws_secret_access_key"],
+                secrets.get("aws_session_token"),
+            )
+        profile = extra.get("credentials_profile_name") or None
+        try:
+            credentials = botocore.session.Session(profile=profile).get_credentials()
+        except botocore.exceptions.ProfileNotFound:
+            raise ConfigurationError(f"There is no AWS profile named {profile!r}.") from None
         if credentials is None:
             raise ConfigurationError(
-                "No AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a "
-                "profile), or give a Bedrock API key."
+                "No AWS credentials: give an access key ID and secret, a profile, or a Bedrock "
+                "API key (or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY on the server)."
             )
-        request = botocore.awsrequest.AWSRequest("POST", self.endpoint, data=body, headers=headers)
-        botocore.auth.SigV4Auth(
-            credentials.get_frozen_credentials(), "bedrock", self.region
-        ).add_auth(request)
+        return credentials.get_frozen_credentials()
+
+    def signed_headers(
+        self, method: str, url: str, body: bytes, headers: dict[str, str]
+    ) -> dict[str, str]:
+        """A Bedrock API key as a bearer, else SigV4 (service "bedrock") over these exact
+        bytes."""
+        if self.config.api_key and not self.config.extra.get("aws_access_key_id"):
+            return {**headers, **self.auth_headers(self.config.api_key)}
+        botocore = _botocore()
+        request = botocore.awsrequest.AWSRequest(method, url, data=body, headers=headers)
+        botocore.auth.SigV4Auth(self.aws_credentials(), "bedrock", self.region).add_auth(request)
         return dict(request.headers.items())
 
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = json.dumps(self.build_body(messages)).encode()  # signed bytes are sent bytes
-        headers = self.signed_headers(body)
+        headers = self.signed_headers("POST", self.endpoint, body, {
+            "Content-Type": "application/json", "Accept": "application/vnd.amazon.eventstream"})  # fmt: skip
         async for batch in post_stream(self, self.endpoint, body, headers, BedrockDecoder()):
             yield batch
 

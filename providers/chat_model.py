@@ -55,6 +55,8 @@ class ModelConfig:
     base_url: str = ""
     rate_limiter: InMemoryRateLimiter | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Credentials besides api_key (Bedrock's AWS secret access key): never in a repr.
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
     tools: tuple[ToolSpec, ...] = ()
     tool_choice: str | None = None  # "auto", "required", "none" or a tool's name
     output: OutputSchema | None = None  # set by with_structured_output
@@ -137,6 +139,11 @@ class BaseChatModel:
     def model_ids(cls, payload: Any) -> list[str]:
         """The ids in a model-list answer (OpenAI and Anthropic shape: {"data": [{"id"}]})."""
         return [str(entry["id"]) for entry in payload["data"]]
+
+    async def models_request(self) -> tuple[str, dict[str, str]]:
+        """The URL and headers of the GET that lists models (Bedrock signs it, Vertex asks
+        for a token)."""
+        return self.models_url(self.config.base_url), self.auth_headers(self.config.api_key)
 
     def check_parameters(self) -> None:
         """Refuse, before any request, a parameter this provider cannot honour."""

@@ -39,6 +39,8 @@ class ProviderSpec:
     # Body fields the provider answers with a 400 (Groq), refused before any request.
     refused_extras: tuple[str, ...] = ()
     address_from_config: bool = False
+    # Extras that are credentials: kept in ModelConfig.secrets, out of bodies and reprs.
+    secret_extras: tuple[str, ...] = ()
 
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -106,6 +108,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         api_key_required=False,  # SigV4 with the usual AWS credentials otherwise
         max_stop_sequences=16,
         address_from_config=True,
+        secret_extras=("aws_secret_access_key", "aws_session_token"),
     ),
     "ollama": ProviderSpec(
         "ollama",
@@ -251,7 +254,8 @@ def init_chat_model(
         api_key=_api_key(spec, api_key),
         base_url=_base_url(spec, base_url),
         rate_limiter=rate_limiter,
-        extra=dict(extra),
+        extra={k: v for k, v in extra.items() if k not in spec.secret_extras},
+        secrets={k: str(v) for k, v in extra.items() if k in spec.secret_extras and v},
     )
     options: dict[str, Any] = {"transport": transport}
     if sleep is not None:
@@ -268,21 +272,32 @@ async def alist_models(
     base_url: str | None = None,
     timeout: float = 10.0,
     transport: httpx.AsyncBaseTransport | None = None,
+    **options: Any,
 ) -> list[str]:
-    """The model ids a provider's `GET /models` lists, sorted."""
+    """The model ids a provider lists, sorted. `options` are the addressing and credential
+    extras init_chat_model takes (region, project, location, aws_access_key_id...)."""
     spec = provider_spec(provider)
-    url = spec.model_class.models_url(_base_url(spec, base_url))
     key = _api_key(spec, api_key)
-    headers = spec.model_class.auth_headers(key)
+    config = ModelConfig(
+        provider=provider,
+        model="",
+        api_key=key,
+        base_url=_base_url(spec, base_url),
+        extra={k: v for k, v in options.items() if k not in spec.secret_extras},
+        secrets={k: str(v) for k, v in options.items() if k in spec.secret_extras and v},
+    )
+    model = spec.model_class(config, transport=transport)
+    url, headers = await model.models_request()
     async with new_client(transport=transport, timeout=timeout) as client:
         try:
             response = await client.get(url, headers=headers)
         except httpx.HTTPError as error:
             raise error_from_transport(error, provider=provider, url=url) from None
     if response.status_code >= 400:
-        raise error_from_response(response, response.text, provider=provider, secrets=(key,))
+        secrets = (key, *config.secrets.values())
+        raise error_from_response(response, response.text, provider=provider, secrets=secrets)
     try:
-        ids = set(spec.model_class.model_ids(response.json()))
+        ids = set(model.model_ids(response.json()))
     except (ValueError, AttributeError, KeyError, TypeError) as error:
         raise MalformedResponseError(
             f"{url} did not answer with a model list.", provider=provider

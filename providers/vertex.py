@@ -55,11 +55,15 @@ class VertexChatModel(GeminiChatModel):
         return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     @classmethod
-    def models_url(cls, base_url: str) -> str:
-        raise ConfigurationError(
-            "Listing Vertex AI models is not supported yet; type the model name "
-            "(e.g. gemini-2.5-flash)."
-        )
+    def model_ids(cls, payload: Any) -> list[str]:
+        """Google's publisher models; only Gemini ones speak generateContent."""
+        names = (str(entry["name"]).rsplit("/", 1)[-1] for entry in payload["publisherModels"])
+        return [name for name in names if name.startswith("gemini")]
+
+    async def models_request(self) -> tuple[str, dict[str, str]]:
+        # The publisher-model list lives in v1beta1, not under the project.
+        root = self.config.base_url.rstrip("/") or vertex_host(self.location) + "beta1"
+        return f"{root}/publishers/google/models?pageSize=200", await self.request_auth_headers()
 
     @property
     def project(self) -> str:

@@ -145,3 +145,38 @@ def test_provider_options_are_saved_for_their_kind_only_and_reach_the_model(admi
     assert model.endpoint.startswith("https://bedrock-runtime.eu-west-1.amazonaws.com/model/")
     page = admin_client.get(f"/connections/{connection.pk}/edit/").content.decode()
     assert 'value="eu-west-1"' in page and "bedrock-key" not in page
+
+
+def test_a_bedrock_access_key_needs_its_secret_which_is_encrypted_and_used_to_sign(admin_client):
+    from chat.llm import chat_model_for
+
+    response = add(admin_client, kind="bedrock", name="AWS keys", base_url="", api_key="",
+                   option_region="eu-west-1", option_aws_access_key_id="AKIAFROMFORM")  # fmt: skip
+    assert "Type the secret access key of that access key ID." in response.content.decode()
+    assert not Connection.objects.filter(name="AWS keys").exists()
+    add(admin_client, kind="bedrock", name="AWS keys", base_url="", api_key="form/secret/KEY1",
+        option_region="eu-west-1", option_aws_access_key_id="AKIAFROMFORM")  # fmt: skip
+    connection = Connection.objects.get(name="AWS keys")
+    assert b"form/secret" not in bytes(connection.api_key_encrypted)
+    model = chat_model_for(connection, "anthropic.claude-3-haiku-20240307-v1:0", {})
+    assert model.config.api_key is None  # not a bearer: the secret of the access key
+    assert model.config.secrets == {"aws_secret_access_key": "form/secret/KEY1"}
+    assert model.config.extra["aws_access_key_id"] == "AKIAFROMFORM"
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("kind", "options", "listed"),
+    [("bedrock", {"region": "us-east-1", "aws_access_key_id": "AKIATEST"}, "fake-model"),
+     ("google_vertexai", {"project": "demo", "location": "global"}, "gemini-fake-model")],
+)  # fmt: skip
+def test_bedrock_and_vertex_connections_are_tested_by_listing_models(
+    admin_client, make_connection, fake_provider, kind, options, listed
+):
+    root = fake_provider.base_url.removesuffix("/v1")
+    connection = make_connection(
+        base_url=root, kind=kind, api_key="secret-or-token", options=options
+    )
+    page = admin_client.post(f"/connections/{connection.pk}/test/").content.decode()
+    assert "Connected — 9 models" in page and listed in page
+    assert "secret-or-token" not in page

@@ -258,6 +258,8 @@ class FakeProvider:
                 return True
             await send_json(writer, 200, gemini_wire.models(MODELS))
             return True
+        if method == "GET" and path in ("/foundation-models", "/publishers/google/models"):
+            return await self._catalogue(path, request, writer)
         if method == "POST" and "/publishers/google/models/" in path:  # Vertex AI
             path = "/v1beta/models/" + path.split("/publishers/google/models/", 1)[1]
         if (
@@ -280,6 +282,21 @@ class FakeProvider:
         if path.startswith("/_control/"):
             return await self._control(method, path, request, writer)
         await send_json(writer, 404, {"error": {"message": f"no route {method} {path}"}})
+        return True
+
+    async def _catalogue(self, path: str, request: dict[str, Any], writer) -> bool:
+        """Bedrock's control-plane model list (signed or a bearer) and Vertex's publisher
+        catalogue (a bearer): every model, in each one's own shape."""
+        authorization = request["headers"].get("authorization", "")
+        if not authorization.startswith(("AWS4-HMAC-SHA256 ", "Bearer ")):
+            await send_json(writer, 403, {"message": "Missing Authentication Token"})
+        elif path == "/foundation-models":
+            summaries = [{"modelId": m, "outputModalities": ["TEXT"],
+                          "responseStreamingSupported": True} for m in MODELS]  # fmt: skip
+            await send_json(writer, 200, {"modelSummaries": summaries})
+        else:
+            catalogue = [{"name": f"publishers/google/models/gemini-{m}"} for m in MODELS]
+            await send_json(writer, 200, {"publisherModels": catalogue})
         return True
 
     def _authorised(self, request: dict[str, Any]) -> bool:

@@ -152,3 +152,54 @@ def test_missing_credentials_are_explained(monkeypatch):
     with pytest.raises(providers.ConfigurationError, match="No AWS credentials"):
         model_for(recorder).invoke("x")
     assert recorder.requests == []
+
+
+@pytest.mark.parametrize(
+    ("result", "block"),
+    [('{"temp": 18}', {"json": {"temp": 18}}), ("[1, 2]", {"text": "[1, 2]"}),
+     ("18C", {"text": "18C"}), ("", {"text": "(empty)"})],
+)  # fmt: skip
+def test_tool_results_are_json_blocks_only_when_they_are_objects(result, block):
+    recorder = Recorder(lambda _: eventstream(text_stream(["ok"])))
+    call = ToolCall("tu1", "weather", {"city": "Paris"})
+    model_for(recorder).invoke([user("x"), assistant("", [call]), tool_result("tu1", result)])
+    assert recorder.body()["messages"][2]["content"][0]["toolResult"]["content"] == [block]
+
+
+def test_an_access_key_given_with_the_model_signs_and_stays_out_of_bodies_and_reprs():
+    secret = "s3cr3t/AccessKeyEXAMPLE"
+    recorder = Recorder(lambda _: eventstream(text_stream(["ok"])))
+    model = model_for(recorder, aws_access_key_id="AKIAGIVEN", aws_secret_access_key=secret)
+    model.invoke("x")
+    request = recorder.requests[0]
+    assert request.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAGIVEN/")
+    assert secret not in request.content.decode() and "AKIAGIVEN" not in request.content.decode()
+    assert secret not in repr(model.config)
+    with pytest.raises(providers.ConfigurationError, match="secret access key"):
+        model_for(recorder, aws_access_key_id="AKIAGIVEN").invoke("x")
+
+
+def test_an_unknown_profile_is_explained(monkeypatch):
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    recorder = Recorder(lambda _: eventstream(text_stream(["ok"])))
+    with pytest.raises(providers.ConfigurationError, match="no AWS profile named 'nope'"):
+        model_for(recorder, credentials_profile_name="nope").invoke("x")
+    assert recorder.requests == []
+
+
+def test_models_are_listed_from_the_control_plane_with_a_signed_get():
+    summaries = {"modelSummaries": [
+        {"modelId": "anthropic.claude-3-haiku-20240307-v1:0", "outputModalities": ["TEXT"],
+         "responseStreamingSupported": True},
+        {"modelId": "amazon.titan-embed-text-v2:0", "outputModalities": ["EMBEDDING"]},
+        {"modelId": "stability.sd3", "outputModalities": ["IMAGE"]},
+    ]}  # fmt: skip
+    recorder = Recorder(lambda _: httpx.Response(200, json=summaries))
+    ids = providers.list_models("bedrock", transport=recorder.transport, region="eu-west-1")
+    assert ids == ["anthropic.claude-3-haiku-20240307-v1:0"]
+    request = recorder.requests[0]
+    assert request.method == "GET"
+    assert str(request.url) == (
+        "https://bedrock.eu-west-1.amazonaws.com/foundation-models?byOutputModality=TEXT"
+    )
+    assert "/eu-west-1/bedrock/aws4_request" in request.headers["authorization"]

@@ -2,6 +2,7 @@
 
 import sys
 
+import httpx
 import pytest
 
 import providers
@@ -45,3 +46,18 @@ def test_without_a_token_or_google_auth_the_error_names_the_extra(monkeypatch):
     with pytest.raises(providers.ConfigurationError, match=r"playground\[vertex\]"):
         model.invoke("x")
     assert recorder.requests == []
+
+
+def test_gemini_models_are_listed_from_the_publisher_catalogue():
+    catalogue = {"publisherModels": [{"name": "publishers/google/models/gemini-2.5-flash"},
+                                     {"name": "publishers/google/models/imagen-4.0"}]}  # fmt: skip
+    recorder = Recorder(lambda _: httpx.Response(200, json=catalogue))
+    ids = providers.list_models("google_vertexai", api_key="ya29.token", project="p",
+                                location="europe-west4", transport=recorder.transport)  # fmt: skip
+    assert ids == ["gemini-2.5-flash"]
+    request = recorder.requests[0]
+    assert str(request.url) == (
+        "https://europe-west4-aiplatform.googleapis.com/v1beta1/publishers/google/models"
+        "?pageSize=200"
+    )
+    assert request.headers["authorization"] == "Bearer ya29.token"
