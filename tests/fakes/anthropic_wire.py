@@ -80,7 +80,8 @@ async def emit(
         )
         await send(event("content_block_stop", {"type": "content_block_stop", "index": index}))  # fmt: skip
     await send(event("message_delta", {"type": "message_delta",
-        "delta": {"stop_reason": "tool_use" if script.get("tool_calls") else "end_turn",
+        "delta": {"stop_reason": "tool_use" if script.get("tool_calls") else
+                  {"length": "max_tokens"}.get(script.get("finish_reason", ""), "end_turn"),
                   "stop_sequence": None},
         "usage": {"output_tokens": usage.get("completion_tokens", len(tokens))}}))  # fmt: skip
     await send(event("message_stop", {"type": "message_stop"}))

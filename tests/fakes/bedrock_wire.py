@@ -95,7 +95,11 @@ async def emit(model: str, tokens: list[str], script: dict[str, Any], send, paus
             )
         )
         await send(event("contentBlockStop", {"contentBlockIndex": index}))  # fmt: skip
-    stop = "tool_use" if script.get("tool_calls") else "end_turn"
+    stop = (
+        "tool_use"
+        if script.get("tool_calls")
+        else ({"length": "max_tokens"}.get(script.get("finish_reason", ""), "end_turn"))
+    )
     await send(event("messageStop", {"stopReason": stop}))
     await send(event("metadata", {"usage": {"inputTokens": usage.get("prompt_tokens", 5),
                                             "outputTokens": usage.get("completion_tokens", len(tokens))}}))  # fmt: skip

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes import anthropic_wire, bedrock_wire, gemini_wire, ollama_wire
-from tests.fakes.request_notes import last_user_text, media, prompt_tokens
+from tests.fakes.request_notes import apply_limits, last_user_text, limits, media, prompt_tokens
 from tests.fakes.wire_http import read_request, send_error, send_json
 
 WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire,
@@ -400,6 +400,10 @@ class FakeProvider:
             script = {**script, "tool_calls": [{"id": "toolu_fake", "name": forced["name"],
                                                 "arguments": arguments}]}  # fmt: skip
             tokens = []
+        limit, stops = limits(body, protocol)
+        if not script.get("tool_calls") and (limit is not None or stops):
+            tokens, finish = apply_limits(list(tokens), limit, stops)
+            script = {**script, "finish_reason": script.get("finish_reason", finish)}
         # Gemini streams by endpoint, Ollama unless told not to, the others when asked.
         streaming = {"gemini": True, "bedrock": True, "ollama": body.get("stream", True)}.get(
             protocol, body.get("stream")

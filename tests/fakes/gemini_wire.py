@@ -65,4 +65,15 @@ async def emit(
     usage = {"promptTokenCount": counts.get("prompt_tokens", 5),
              "candidatesTokenCount": counts.get("completion_tokens", len(tokens)),
              "totalTokenCount": 5 + len(tokens)}  # fmt: skip
-    await send(data(response([{"text": ""}], script.get("gemini_finish", "STOP"), usage)))
+    await send(
+        data(
+            response(
+                [{"text": ""}],
+                script.get(
+                    "gemini_finish",
+                    {"length": "MAX_TOKENS"}.get(script.get("finish_reason", ""), "STOP"),
+                ),
+                usage,
+            )
+        )
+    )

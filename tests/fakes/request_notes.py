@@ -43,3 +43,43 @@ def last_user_text(body: dict[str, Any]) -> str:
 def prompt_tokens(body: dict[str, Any]) -> int:
     text = " ".join(str(m.get("content", "")) for m in body.get("messages") or [])
     return max(1, len(text.split()))
+
+
+def limits(body: dict[str, Any], protocol: str) -> tuple[int | None, list[str]]:
+    """The output-token limit and stop sequences a request asked for, in any dialect."""
+    if protocol == "gemini":
+        config = body.get("generationConfig") or {}
+        return config.get("maxOutputTokens"), config.get("stopSequences") or []
+    if protocol == "bedrock":
+        config = body.get("inferenceConfig") or {}
+        return config.get("maxTokens"), config.get("stopSequences") or []
+    if protocol == "ollama":
+        options = body.get("options") or {}
+        return options.get("num_predict"), options.get("stop") or []
+    if protocol == "anthropic":
+        return body.get("max_tokens"), body.get("stop_sequences") or []
+    stop = body.get("stop") or []
+    return body.get("max_completion_tokens") or body.get("max_tokens"), (
+        [stop] if isinstance(stop, str) else stop
+    )
+
+
+def apply_limits(tokens: list[str], limit: int | None, stops: list[str]) -> tuple[list[str], str]:
+    """What a real model would send under these limits, and its normalised finish reason:
+    the text cut before the first stop sequence ("stop"), or after `limit` tokens
+    ("length")."""
+    text = "".join(tokens)
+    cut = min((text.find(s) for s in stops if s and s in text), default=-1)
+    if cut >= 0:
+        kept, length = [], 0
+        for token in tokens:
+            if length + len(token) > cut:
+                if cut > length:
+                    kept.append(token[: cut - length])
+                break
+            kept.append(token)
+            length += len(token)
+        return kept, "stop"
+    if limit is not None and len(tokens) > limit:
+        return tokens[:limit], "length"
+    return tokens, "stop"

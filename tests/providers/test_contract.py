@@ -60,6 +60,30 @@ def test_plain_text_with_a_system_prompt_and_history(fake, provider):
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
+def test_the_system_prompt_reaches_the_provider_in_its_own_place(fake, provider):
+    model(fake, provider).invoke([system("Be terse."), user("hi")])
+    body = fake.requests()[-1]["body"]
+    where = {
+        "anthropic": lambda: body["system"],
+        "google_genai": lambda: body["systemInstruction"]["parts"][0]["text"],
+        "bedrock": lambda: body["system"][0]["text"],
+    }.get(provider, lambda: body["messages"][0]["content"])
+    assert where() == "Be terse."
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_stop_sequence_ends_the_answer_before_it(fake, provider):
+    response = model(fake, provider, stop=["hello"]).invoke("hello there")
+    assert (response.text, response.finish_reason) == ("You said: ", "stop")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_max_tokens_cuts_the_answer_and_says_so(fake, provider):
+    response = model(fake, provider, max_tokens=2).invoke("hello there")
+    assert (response.text, response.finish_reason) == ("You said:", "length")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
 def test_an_error_in_the_middle_keeps_what_came_before(fake, provider):
     seen = []
 
