@@ -4,7 +4,9 @@ from django import forms
 
 from chat.crypto import encrypt_secret
 from chat.llm import (
+    CHOICE_OPTIONS,
     CONNECTION_OPTIONS,
+    INTEGER_OPTIONS,
     PROVIDER_CHOICES,
     provider_label,
     provider_needs_base_url,
@@ -76,6 +78,17 @@ class ConnectionForm(forms.ModelForm):
         )
         if provider_needs_key(kind) and not has_key:
             self.add_error("api_key", f"{provider_label(kind)} needs an API key.")
+        own = {name for name, _, _ in CONNECTION_OPTIONS.get(kind, [])}  # the others are unsaved
+        for name in INTEGER_OPTIONS & own:
+            value = (data.get(f"option_{name}") or "").strip()
+            if value and not (value.isdigit() and int(value) > 0):
+                self.add_error(f"option_{name}", "Type a whole number of tokens, e.g. 32768.")
+        for name, choices in CHOICE_OPTIONS.items():
+            if name not in own:
+                continue
+            value = (data.get(f"option_{name}") or "").strip()
+            if value and value not in choices:
+                self.add_error(f"option_{name}", f"Type one of: {', '.join(choices)}.")
         if kind == "bedrock" and (data.get("option_aws_access_key_id") or "").strip():
             if not has_key:
                 self.add_error("api_key", "Type the secret access key of that access key ID.")

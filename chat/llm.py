@@ -106,14 +106,27 @@ CONNECTION_OPTIONS: dict[str, list[tuple[str, str, str]]] = {
                  "credentials."),
                 ("credentials_profile_name", "AWS profile",
                  "A profile in the server's ~/.aws files (when no key is given).")],
+    "ollama": [("num_ctx", "Context window (num_ctx)",
+                "Tokens of history the model keeps, e.g. 32768. Ollama's default (often 4096) "
+                "silently drops the start of long chats; more needs more memory.")],
+    "openai_compatible": [("json_schema_style", "Structured output style",
+                           "openai (default), or tgi for Hugging Face TGI servers.")],
     "google_vertexai": [("project", "Project", "Empty uses GOOGLE_CLOUD_PROJECT."),
                         ("location", "Location", "e.g. europe-west4 or global; default us-central1.")],
 }  # fmt: skip
 
 
-def connection_options(connection: Connection) -> dict[str, str]:
+INTEGER_OPTIONS = {"num_ctx"}
+CHOICE_OPTIONS = {"json_schema_style": ("openai", "tgi")}
+
+
+def connection_options(connection: Connection) -> dict[str, Any]:
     allowed = {name for name, _, _ in CONNECTION_OPTIONS.get(connection.kind, [])}
-    return {k: v for k, v in (connection.options or {}).items() if k in allowed and v}
+    return {
+        k: int(v) if k in INTEGER_OPTIONS else v
+        for k, v in (connection.options or {}).items()
+        if k in allowed and v
+    }
 
 
 def credentials_for(connection: Connection) -> dict[str, Any]:
@@ -197,7 +210,9 @@ __all__ = [
     "UsageEvent",
     "assistant",
     "available_connections",
+    "CHOICE_OPTIONS",
     "CONNECTION_OPTIONS",
+    "INTEGER_OPTIONS",
     "capability_summary",
     "chat_model_for",
     "connection_options",

@@ -45,8 +45,9 @@ def error_details(body: str) -> tuple[str | None, str | None]:
     if not isinstance(data, dict):
         return None, None
     error = data.get("error", data)
-    if isinstance(error, str):
-        return error, None
+    if isinstance(error, str):  # Ollama, and TGI with its error_type beside it
+        error_type = data.get("error_type")
+        return error, (str(error_type) if error_type else None)
     if not isinstance(error, dict):
         return None, None
     message = error.get("message") or data.get("message")
@@ -101,13 +102,28 @@ def error_from_response(
             retryable=hint if hint is not None else True,
             **common,
         )
+    if status == 424:  # TGI: the model failed while generating
+        return ProviderUnavailableError(
+            f"The model server failed to generate (HTTP 424): {detail}.", retryable=False, **common
+        )
     retryable = status in (408, 409)
     return BadRequestError(
-        f"The provider rejected the request (HTTP {status}): {detail}.",
+        f"The provider rejected the request (HTTP {status}): {detail}.{_hint(detail)}",
         retry_after=retry_after_seconds(response.headers) if retryable else None,
         retryable=hint if hint is not None else retryable,
         **common,
     )
+
+
+def _hint(detail: str) -> str:
+    """What to do about refusals that name a server setting rather than the request."""
+    if "enable-auto-tool-choice" in detail:  # vLLM (pitfall 29)
+        return (
+            " This vLLM server was started without automatic tool choice: start it with "
+            "--enable-auto-tool-choice --tool-call-parser <parser for the model>, or set the "
+            "tool choice to 'required' or a tool's name."
+        )
+    return ""
 
 
 def error_from_stream_payload(payload: dict[str, Any], *, provider: str) -> ProviderError:

@@ -110,6 +110,12 @@ class OllamaStreamState:
         return events
 
 
+# Ollama's per-request model options (its Modelfile parameters) that callers pass as keywords.
+MODEL_OPTIONS = frozenset({"num_ctx", "num_keep", "num_batch", "num_gpu", "top_k", "min_p",
+                           "typical_p", "repeat_last_n", "repeat_penalty", "presence_penalty",
+                           "frequency_penalty", "mirostat", "mirostat_tau", "mirostat_eta"})  # fmt: skip
+
+
 class OllamaChatModel(BaseChatModel):
     @classmethod
     def auth_headers(cls, api_key: str | None) -> dict[str, str]:
@@ -137,6 +143,9 @@ class OllamaChatModel(BaseChatModel):
         if config.stop:
             options["stop"] = list(config.stop)
         extra = dict(config.extra)
+        # Model options given as plain keywords (num_ctx=32768) belong in `options`: at the
+        # top level Ollama would ignore them silently.
+        options.update({key: extra.pop(key) for key in MODEL_OPTIONS & extra.keys()})
         options.update(extra.pop("options", {}))
         body: dict[str, Any] = {
             "model": config.model,

@@ -14,7 +14,12 @@ from typing import Any
 import orjson
 
 from providers.chat_model import BaseChatModel
-from providers.errors import BadRequestError, MalformedResponseError, ProviderError
+from providers.errors import (
+    BadRequestError,
+    ConfigurationError,
+    MalformedResponseError,
+    ProviderError,
+)
 from providers.events import (
     FinishEvent,
     ReasoningDelta,
@@ -238,11 +243,25 @@ class OpenAIChatModel(BaseChatModel):
                 choice if choice in ("auto", "required", "none")
                 else {"type": "function", "function": {"name": choice}}
             )  # fmt: skip
-        if config.output is not None:
+        extra = dict(config.extra)
+        style = extra.pop("json_schema_style", "openai")
+        if config.output is not None and style == "tgi":
+            # Hugging Face TGI's grammar shape (pitfall 28).
+            body["response_format"] = {"type": "json", "value": config.output.schema}
+        elif config.output is not None:
             body["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": safe_name(config.output.name), "schema": config.output.schema}}  # fmt: skip
-        body.update(config.extra)
+        body.update(extra)
         return body
+
+    def check_parameters(self) -> None:
+        style = self.config.extra.get("json_schema_style", "openai")
+        if style not in ("openai", "tgi"):
+            raise ConfigurationError("json_schema_style is 'openai' or 'tgi'.")
+        if style == "tgi" and self.config.tools and self.config.output is not None:
+            raise ConfigurationError(
+                "TGI cannot use tools and a response format in one request; use one of them."
+            )
 
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         base = self.config.base_url

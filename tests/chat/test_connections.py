@@ -1,5 +1,6 @@
 import pytest
 
+from chat.llm import user
 from chat.models import Connection
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +181,30 @@ def test_bedrock_and_vertex_connections_are_tested_by_listing_models(
     page = admin_client.post(f"/connections/{connection.pk}/test/").content.decode()
     assert "Connected — 9 models" in page and listed in page
     assert "secret-or-token" not in page
+
+
+def test_an_ollama_context_window_is_a_number_and_reaches_the_options(admin_client):
+    from chat.llm import chat_model_for
+
+    response = add(admin_client, kind="ollama", name="Local", base_url="http://127.0.0.1:11434",
+                   api_key="", option_num_ctx="lots")  # fmt: skip
+    assert "Type a whole number of tokens" in response.content.decode()
+    add(admin_client, kind="ollama", name="Local", base_url="http://127.0.0.1:11434",
+        api_key="", option_num_ctx="32768", option_json_schema_style="not-for-ollama")  # fmt: skip
+    connection = Connection.objects.get(name="Local")
+    assert connection.options == {"num_ctx": "32768"}
+    body = chat_model_for(connection, "llama3.2", {}).build_body([user("hi")])
+    assert body["options"]["num_ctx"] == 32768 and "num_ctx" not in body
+
+
+def test_a_tgi_server_gets_its_own_structured_output_shape(admin_client):
+    from chat.llm import chat_model_for
+
+    response = add(admin_client, name="TGI", option_json_schema_style="grammar")
+    assert "Type one of: openai, tgi." in response.content.decode()
+    add(admin_client, name="TGI", option_json_schema_style="tgi")
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+    model = chat_model_for(Connection.objects.get(name="TGI"), "tgi", {}, schema=schema)
+    body = model.build_body([user("hi")])
+    assert body["response_format"] == {"type": "json", "value": schema}
+    assert "json_schema_style" not in body

@@ -36,6 +36,15 @@ def fail_with(response_factory, **params):
         (529, {"error": {"message": "overloaded"}}, providers.ProviderUnavailableError, "HTTP 529"),
         (400, {"error": {"message": "bad", "type": "BadRequestError", "code": 400}},
          providers.BadRequestError, "rejected the request"),
+        # TGI (pitfall 28): a string error beside its error_type; 424 is a generation failure.
+        (422, {"error": "Input validation error: `inputs` must have less than 4096 tokens",
+               "error_type": "validation"}, providers.BadRequestError, "less than 4096 tokens"),
+        (424, {"error": "Request failed during generation: CUDA out of memory",
+               "error_type": "generation"}, providers.ProviderUnavailableError, "failed to generate"),
+        # vLLM without automatic tool choice (pitfall 29): the fix is named.
+        (400, {"object": "error", "message": '"auto" tool choice requires --enable-auto-tool-choice '
+               "and --tool-call-parser to be set", "type": "BadRequestError", "code": 400},
+         providers.BadRequestError, "start it with --enable-auto-tool-choice"),
     ],
 )  # fmt: skip
 def test_each_status_maps_to_its_error_class(status, body, error_class, words):
@@ -97,3 +106,9 @@ def test_a_read_timeout_is_a_timeout_error():
     error, _ = fail_with(slow)
     assert isinstance(error, providers.ProviderTimeoutError)
     assert "waiting for data" in str(error)
+
+
+def test_a_tgi_generation_failure_is_not_retried():
+    body = {"error": "Request failed during generation", "error_type": "generation"}
+    error, recorder = fail_with(lambda _: httpx.Response(424, json=body), max_retries=2)
+    assert not error.retryable and len(recorder.requests) == 1

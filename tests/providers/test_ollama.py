@@ -105,3 +105,13 @@ def test_models_come_from_api_tags_and_ollama_host_needs_no_scheme(monkeypatch):
         "qwen3:8b",
     ]
     assert str(recorder.requests[0].url) == "http://127.0.0.1:11434/api/tags"
+
+
+def test_model_options_given_as_keywords_go_into_options():
+    """A bare num_ctx at the top level is ignored by Ollama, which then truncates long chats
+    to its default window without a word (pitfall 25)."""
+    recorder = Recorder(lambda _: ndjson(piece("ok"), DONE))
+    model_for(recorder, num_ctx=32768, top_k=20, max_tokens=5, keep_alive="5m").invoke("x")
+    body = recorder.body()
+    assert body["options"] == {"num_ctx": 32768, "top_k": 20, "num_predict": 5}
+    assert body["keep_alive"] == "5m" and "num_ctx" not in body

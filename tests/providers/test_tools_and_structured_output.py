@@ -6,7 +6,7 @@ import pydantic
 import pytest
 
 import providers
-from providers import init_chat_model
+from providers import ConfigurationError, init_chat_model, user
 from providers.tools import tool_spec
 from tests.providers.conftest import Recorder, sse, sse_response, text_chunk
 from tests.providers.test_anthropic import START, STOP, message_delta, named
@@ -180,3 +180,18 @@ def test_a_tool_call_round_trip_keeps_the_history_the_provider_needs():
         "arguments": json.dumps({"timezone": "UTC"}),
     }
     assert sent[2] == {"role": "tool", "tool_call_id": "c1", "content": "12:00"}
+
+
+def test_a_tgi_server_gets_its_grammar_shape_and_cannot_mix_it_with_tools():
+    """Hugging Face TGI takes {"type": "json", "value": schema} and not tools with it
+    (pitfall 28)."""
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    model = init_chat_model("openai_compatible:tgi", base_url="http://127.0.0.1:9/v1",
+                            json_schema_style="tgi")  # fmt: skip
+    body = model.with_structured_output(schema).model.build_body([user("x")])
+    assert body["response_format"] == {"type": "json", "value": schema}
+    assert "json_schema_style" not in body
+    with pytest.raises(ConfigurationError, match="TGI cannot use tools and a response format"):
+        model.bind_tools([{"name": "t"}]).with_structured_output(schema)
+    with pytest.raises(ConfigurationError, match="'openai' or 'tgi'"):
+        init_chat_model("openai_compatible:x", base_url="http://h/v1", json_schema_style="xml")
