@@ -24,4 +24,5 @@ urlpatterns = [
     path("c/<int:pk>/", playground.conversation, name="conversation"),
     path("c/<int:pk>/settings/", playground.save_settings, name="conversation-settings"),
     path("c/<int:pk>/models/", playground.model_options, name="model-options"),
+    path("c/<int:pk>/models/all/", playground.model_picker, name="model-picker"),
 ]

@@ -12,14 +12,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from chat import run_frames, run_store
-from chat.crypto import SecretDecryptionError
-from chat.llm import (
-    ProviderError,
-    available_connections,
-    capability_summary,
-    list_models,
-    provider_label,
-)
+from chat.llm import available_connections, capability_summary, provider_label
+from chat.model_catalogue import catalogue, models_of
 from chat.models import Connection, Conversation
 from chat.run_settings import NUMERIC_FIELDS, parse_run_settings, settings_for_form
 from chat.tool_settings import EXAMPLE_TOOLS
@@ -83,11 +77,16 @@ def model_options(request: HttpRequest, pk: int) -> HttpResponse:
     models: list[str] = []
     problem = ""
     if connection is not None:
-        try:
-            models = async_to_sync(list_models)(connection)
-        except (ProviderError, SecretDecryptionError) as error:
-            problem = str(error)
+        group = async_to_sync(models_of)(connection)
+        models, problem = group.models, group.problem
     summary, params = capability_summary(connection.kind) if connection else ("", [])
     context = {"models": models, "problem": problem, "connection": connection,
                "summary": summary, "params": " ".join(params)}  # fmt: skip
     return render(request, "chat/partials/model_options.html", context)
+
+
+def model_picker(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every connection's models in one picker, grouped by connection."""
+    get_object_or_404(Conversation, pk=pk, owner=request.user)
+    groups = async_to_sync(catalogue)(available_connections())
+    return render(request, "chat/partials/model_picker.html", {"groups": groups})

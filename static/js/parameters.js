@@ -30,6 +30,22 @@
     }
     if (box) box.focus();
   });
+  // The grouped picker fills in the connection and the model, then saves like typing would.
+  document.addEventListener("change", function (event) {
+    var picker = event.target;
+    if (picker.id !== "model-picker") return;
+    event.stopPropagation();  // not a setting itself: the fields it fills are saved below
+    if (!picker.value) return;
+    var chosen = picker.selectedOptions[0];
+    var connection = document.getElementById("connection-select");
+    var model = document.getElementById("model-input");
+    if (connection.value !== picker.value) {
+      connection.value = picker.value;
+      htmx.trigger(connection, "change");
+    }
+    model.value = chosen.dataset.model;
+    htmx.trigger(document.getElementById("settings-form"), "change");
+  }, true);
   document.addEventListener("htmx:afterSettle", apply);
   document.addEventListener("DOMContentLoaded", apply);
 })();

@@ -82,6 +82,26 @@ def test_a_model_list_that_fails_says_so_and_lets_you_type(
     assert "Could not list models" in page and "Type the model name" in page
 
 
+@pytest.mark.live
+def test_the_picker_groups_every_connections_models_and_caches_them(
+    member_client, user, make_conversation, make_connection, fake_provider
+):
+    live = make_connection(name="Live", base_url=fake_provider.base_url)
+    make_connection(name="Dead", base_url="http://127.0.0.1:1/v1")
+    conversation = make_conversation(user)
+    page = member_client.get(f"/c/{conversation.pk}/models/all/").content.decode()
+    assert '<optgroup label="Live (OpenAI-compatible server)">' in page
+    assert f'<option value="{live.pk}" data-model="fake-slow">fake-slow</option>' in page
+    dead_group = page.split('<optgroup label="Dead')[1].split("</optgroup>")[0]
+    assert "Could not list models: Could not connect to 127.0.0.1:1" in dead_group
+    fake_provider.state.api_key = "now-refused"  # a fresh request would fail...
+    again = member_client.get(f"/c/{conversation.pk}/models/all/").content.decode()
+    assert "fake-slow" in again  # ...but the list is the cached one
+    live.save()  # a changed connection is asked again
+    third = member_client.get(f"/c/{conversation.pk}/models/all/").content.decode()
+    assert "fake-slow" not in third.split('<optgroup label="Live')[1].split("</optgroup>")[0]
+
+
 def _conversation_with_turns(user, connection, turns: int) -> Conversation:
     conversation = Conversation.objects.create(owner=user)
     settings = parse_run_settings({"connection": str(connection.pk), "model": "m"})

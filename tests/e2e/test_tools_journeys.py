@@ -96,3 +96,26 @@ def test_a_broken_tools_box_is_explained_next_to_it(signed_in: Page, server, fak
     send(page, "Hello")
     expect(page.locator("#composer-errors")).to_contain_text("may hold only letters")
     expect(page.get_by_label("Message")).to_have_value("Hello")  # nothing lost
+
+
+def test_the_picker_groups_models_by_connection_and_fills_in_both(signed_in: Page, server, fake):
+    page = signed_in
+    first = connect(page, server, fake, "openai_compatible", "/v1", None)
+    second = connect(page, server, fake, "anthropic", "/v1", None)
+    new_conversation(page, first, "fake-model")
+    picker = page.get_by_label("Pick a model")
+    expect(picker.locator(f'optgroup[label="{second} (Anthropic)"] option')).to_have_count(9)
+    group = f"{second} (Anthropic)"
+    index = picker.evaluate(
+        "(el, group) => [...el.options].findIndex("
+        "o => o.parentElement.label === group && o.dataset.model === 'fake-markdown')",
+        group,
+    )
+    picker.select_option(index=index)  # the same model name exists in both groups
+    option = picker.locator("option").nth(index)
+    expect(page.get_by_label("Connection")).to_have_value(option.get_attribute("value"))
+    expect(page.get_by_label("Model", exact=True)).to_have_value("fake-markdown")
+    send(page, "Which model?")
+    assert wait_until_finished(page) == "done"
+    assert fake.requests()[-1]["path"] == "/v1/messages"
+    assert fake.requests()[-1]["body"]["model"] == "fake-markdown"
