@@ -13,12 +13,14 @@ from typing import Any
 
 import orjson
 
+from providers.capabilities import CAPABILITIES
 from providers.chat_model import BaseChatModel
 from providers.errors import (
     BadRequestError,
     ConfigurationError,
     MalformedResponseError,
     ProviderError,
+    UnsupportedFeatureError,
 )
 from providers.events import (
     FinishEvent,
@@ -52,6 +54,11 @@ METADATA_KEYS = ("id", "object", "created", "model", "system_fingerprint", "serv
 _REJECTS_STREAM_OPTIONS: set[str] = set()
 
 
+# The audio Chat Completions takes, by media type: wav and mp3 only (pitfall 18).
+OPENAI_AUDIO_FORMATS = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav",
+                        "audio/mpeg": "mp3", "audio/mp3": "mp3"}  # fmt: skip
+
+
 def encode_message(message: Message) -> dict[str, Any]:
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.text}
@@ -80,7 +87,7 @@ def encode_message(message: Message) -> dict[str, Any]:
                 image_url["detail"] = attachment.detail
             parts.append({"type": "image_url", "image_url": image_url})
         elif isinstance(attachment, Audio):
-            audio_format = attachment.media_type.rsplit("/", 1)[-1].replace("mpeg", "mp3")
+            audio_format = OPENAI_AUDIO_FORMATS.get(attachment.media_type, "wav")
             parts.append(
                 {"type": "input_audio", "input_audio": {"data": data, "format": audio_format}}
             )
@@ -214,8 +221,29 @@ class OpenAIChatModel(BaseChatModel):
             **self.auth_headers(self.config.api_key),
         }
 
+    def check_audio(self, messages: list[Message]) -> None:
+        """Chat Completions takes wav or mp3 only, and not at all on Groq or the HF router
+        (pitfall 18): refused here, before any request, instead of a vague 400."""
+        for message in messages:
+            for attachment in message.attachments:
+                if not isinstance(attachment, Audio):
+                    continue
+                if not CAPABILITIES[self.config.provider].audio:
+                    raise UnsupportedFeatureError(
+                        f"{self.config.provider} takes no audio in chat; send it to an OpenAI, "
+                        "Azure OpenAI or Gemini model instead.",
+                        provider=self.config.provider,
+                    )
+                if attachment.media_type not in OPENAI_AUDIO_FORMATS:
+                    raise UnsupportedFeatureError(
+                        f"Chat Completions takes wav or mp3 audio, not {attachment.media_type}; "
+                        "convert it first.",
+                        provider=self.config.provider,
+                    )
+
     def build_body(self, messages: list[Message], *, include_usage: bool = True) -> dict[str, Any]:
         config = self.config
+        self.check_audio(messages)
         body: dict[str, Any] = {
             "model": config.model,
             "messages": [encode_message(message) for message in messages],

@@ -232,3 +232,24 @@ def test_groq_usage_in_x_groq_is_read():
     )
     response = model_for(Recorder(lambda _: sse_response(data)), provider="groq").invoke("x")
     assert (response.usage.input_tokens, response.usage.output_tokens) == (4, 1)
+
+
+@pytest.mark.parametrize(("media_type", "wire"), [("audio/wav", "wav"), ("audio/x-wav", "wav"),
+                                                  ("audio/mpeg", "mp3")])  # fmt: skip
+def test_wav_and_mp3_audio_are_input_audio_parts(media_type, wire):
+    model = init_chat_model("openai:gpt-4o-audio-preview", api_key="k")
+    body = model.build_body([user("transcribe", providers.Audio.from_bytes(b"RIFF", media_type))])
+    part = body["messages"][0]["content"][1]
+    assert part == {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": wire}}
+
+
+def test_audio_openai_cannot_take_is_refused_before_any_request():
+    """Chat Completions takes wav or mp3 only; Groq and the HF router none (pitfall 18)."""
+    ogg = providers.Audio.from_bytes(b"OggS", "audio/ogg")
+    with pytest.raises(providers.UnsupportedFeatureError, match="wav or mp3 audio, not audio/ogg"):
+        init_chat_model("openai:gpt-4o-audio-preview", api_key="k").build_body([user("x", ogg)])
+    wav = providers.Audio.from_bytes(b"RIFF", "audio/wav")
+    for provider in ("groq", "huggingface"):
+        model = init_chat_model(f"{provider}:m", api_key="k")
+        with pytest.raises(providers.UnsupportedFeatureError, match="takes no audio in chat"):
+            model.build_body([user("x", wav)])
