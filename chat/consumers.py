@@ -53,14 +53,14 @@ def _start_turn(conversation_id: int, owner_id: int, start: Any):
         run_frames.render_message(message)
         for message in [*turn.new_messages, *(run.message for run in turn.runs)]
     )
-    title = run_frames.title(conversation.pk, conversation.display_title)
+    updates = run_frames.title(conversation.pk, conversation.display_title)
     if turn.answered is not None:  # its cards now say "answered", without the form
         calls = [call["id"] for call in turn.answered.tool_calls]
-        title += run_frames.render_message(
+        updates += run_frames.render_message(
             run_store.message_with_run(turn.answered.pk), oob=True, answered=calls
         )
     plans = [_plan_or_none(run) for run in turn.runs]
-    return turn, plans, articles, title
+    return turn, plans, articles, updates
 
 
 def _results_from(data: dict[str, Any]) -> dict[str, str]:
@@ -209,7 +209,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             {
                 "type": "turn.started",
                 "html": articles,
-                "title": updates,
+                "updates": updates,
                 "message_ids": message_ids,
                 "run_ids": run_ids,
             },
@@ -232,7 +232,9 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         if new:
             self.known_messages.update(new)
             await self.send(
-                text_data=run_frames.append(event["html"]) + event["title"] + run_frames.busy(True)
+                text_data=run_frames.append(event["html"])
+                + event["updates"]
+                + run_frames.busy(True)
             )
 
     async def run_delta(self, event: dict[str, Any]) -> None:

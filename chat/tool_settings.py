@@ -76,9 +76,7 @@ def parse_tool_settings(
             else:
                 schema = value
     choice = choice_text.strip()
-    names = (
-        [safe_tool_name(tool_spec(tool).name) for tool in tools] if "tools" not in errors else []
-    )
+    names = [tool_spec(tool).name for tool in tools]  # checked above: safe for every provider
     if choice and choice not in TOOL_CHOICES and "tools" not in errors and choice not in names:
         listed = ", ".join([*TOOL_CHOICES, *names])
         errors["tool_choice"] = f"Tool choice is one of: {listed}."
