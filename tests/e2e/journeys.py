@@ -42,7 +42,17 @@ def new_conversation(page: Page, connection: str, model: str, **params: str) -> 
         page.get_by_label(labels[key], exact=True).fill(value)
 
 
+ANSWERS = "document.querySelectorAll('article[data-role=assistant]').length"
+
+
+def expect_new_answer(page: Page) -> None:
+    """Remember how many answers there are, so that waiting for the next one cannot mistake
+    the previous answer for it before the new one is on the page."""
+    page.evaluate(f"window.__answersBefore = {ANSWERS}")
+
+
 def send(page: Page, text: str) -> None:
+    expect_new_answer(page)
     page.get_by_label("Message").fill(text)
     page.get_by_label("Message").press("Enter")
 
@@ -52,6 +62,7 @@ def last_answer(page: Page):
 
 
 def wait_until_finished(page: Page, timeout: float = 30_000) -> str:
+    page.wait_for_function(f"{ANSWERS} > (window.__answersBefore ?? -1)", timeout=timeout)
     answer = last_answer(page)
     expect(answer).not_to_have_attribute("data-status", "streaming", timeout=timeout)
     return answer.get_attribute("data-status") or ""

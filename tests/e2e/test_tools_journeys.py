@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.journeys import (
     add_connection,
+    expect_new_answer,
     last_answer,
     new_conversation,
     send,
@@ -53,6 +54,7 @@ def test_a_tool_call_is_answered_in_the_browser_and_the_model_goes_on(
     expect(card).to_contain_text("get_weather")
     expect(card.locator("pre")).to_contain_text('"city": "Paris"')
     card.get_by_label("Result of get_weather").fill('{"temperature": 21}')
+    expect_new_answer(page)
     page.get_by_role("button", name="Send result and continue").click()
     expect(page.locator("article[data-role=tool]")).to_contain_text('"temperature": 21')
     assert wait_until_finished(page) == "done"
