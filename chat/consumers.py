@@ -72,6 +72,18 @@ def _results_from(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _attachments_from(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """The composer's attachment ids and each image's detail level ("detail:<id>" fields)."""
+    ids = data.get("attachments") or []
+    ids = [str(i) for i in (ids if isinstance(ids, list) else [ids])]
+    details = {
+        key.removeprefix("detail:"): str(value[-1] if isinstance(value, list) else value)
+        for key, value in data.items()
+        if key.startswith("detail:")
+    }
+    return ids, details
+
+
 def _plan_or_none(run: Run) -> runs.RunPlan | None:
     """A plan that cannot be built (missing key...) is left to the run, which reports it."""
     try:
@@ -150,8 +162,9 @@ class ConversationConsumer(AsyncWebsocketConsumer):
 
     async def handle_send(self, data: dict[str, Any]) -> None:
         text = str(data.get("message") or "").strip()
+        attachment_ids, details = _attachments_from(data)
         try:
-            if not text:
+            if not text and not attachment_ids:
                 raise ValidationError({"message": "Type a message first."})
             if len(text) > MAX_MESSAGE_CHARS:
                 raise ValidationError({"message": "The message is too long."})
@@ -160,7 +173,9 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             started = await database_sync_to_async(_start_turn)(
                 self.conversation_id,
                 self.user_id,
-                lambda conversation: run_store.start_turn(conversation, text, settings),
+                lambda conversation: run_store.start_turn(
+                    conversation, text, settings, attachment_ids, details
+                ),
             )
         except ValidationError as error:
             await self.send(text_data=run_frames.composer_errors(error.message_dict))

@@ -17,11 +17,14 @@ from chat.models import Connection
 from providers import (
     CAPABILITIES,
     PROVIDERS,
+    Audio,
     AuthenticationError,
     BadRequestError,
     BaseChatModel,
+    Capabilities,
     ConfigurationError,
     FinishEvent,
+    Image,
     MalformedResponseError,
     ProviderError,
     ProviderTimeoutError,
@@ -36,6 +39,7 @@ from providers import (
     UsageEvent,
     alist_models,
     assistant,
+    capabilities,
     init_chat_model,
     system,
     tool_result,
@@ -60,6 +64,11 @@ def provider_label(kind: str) -> str:
 def provider_needs_key(kind: str) -> bool:
     spec = PROVIDERS.get(kind)
     return bool(spec and spec.api_key_required)
+
+
+def model_capabilities(kind: str, model: str | None) -> Capabilities:
+    """What a connection's provider takes, narrowed to the model's family when named."""
+    return capabilities(kind, model)
 
 
 def capability_summary(kind: str) -> tuple[str, list[str]]:
@@ -193,6 +202,9 @@ async def list_models(connection: Connection) -> list[str]:
 
 
 __all__ = [
+    "Audio",
+    "Image",
+    "model_capabilities",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",

@@ -1,5 +1,7 @@
 """Data of the playground: connections, conversations, messages and runs (design §4)."""
 
+from __future__ import annotations
+
 import uuid
 
 from django.conf import settings
@@ -129,6 +131,9 @@ class Run(models.Model):
     finish_reason = models.CharField(max_length=40, blank=True, default="")
     error_kind = models.CharField(max_length=60, blank=True, default="")
     error_message = models.TextField(blank=True, default="")
+    # What the model was sent for each attachment: [{"name", "kind", "media_type", "width",
+    # "height", "bytes", "duration_s", "tokens", "notes"}] (chat.attachments.sent_parts).
+    received = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["started_at"]
@@ -142,3 +147,51 @@ class Run(models.Model):
         if generating_ms <= 0:
             return None
         return self.output_tokens / (generating_ms / 1000)
+
+
+def blob_path(blob: Blob, _filename: str) -> str:
+    return f"blobs/{blob.sha256[:2]}/{blob.sha256}"
+
+
+class Blob(models.Model):
+    """Bytes stored once, whoever attached them how often: the primary key is their SHA-256.
+    Deleted with the last attachment that uses them (chat.attachments)."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    file = models.FileField(upload_to=blob_path, max_length=200)
+    media_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Attachment(models.Model):
+    """An image or a recording a user attached: normalised on upload, sent with a message.
+    Uploaded before the message exists, so `message` is empty until it is sent."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image"
+        AUDIO = "audio"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=255)  # the file name the user gave, for display
+    original_type = models.CharField(max_length=100)
+    original_size = models.PositiveIntegerField()
+    media_type = models.CharField(max_length=100)  # after normalising
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    detail = models.CharField(max_length=10, blank=True, default="")  # OpenAI's low/high/auto
+    notes = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

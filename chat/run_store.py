@@ -11,13 +11,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from chat.models import Connection, Conversation, Message, Run
+from chat.attachments import attachments_for_send, check_model_takes
+from chat.models import Attachment, Connection, Conversation, Message, Run
 from chat.run_settings import RunSettings
 
 TITLE_CHARS = 60
+WITH_BLOBS = Prefetch("attachments", Attachment.objects.select_related("blob"))
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,21 @@ def _start_answer(conversation: Conversation, connection: Connection, settings: 
     )
 
 
-def start_turn(conversation: Conversation, text: str, settings: RunSettings) -> Turn:
-    """Save the settings, the user's message, and one streaming answer + run (one transaction).
+def start_turn(
+    conversation: Conversation,
+    text: str,
+    settings: RunSettings,
+    attachment_ids: list[str] | None = None,
+    details: dict[str, str] | None = None,
+) -> Turn:
+    """Save the settings, the user's message with its attachments, and one streaming answer +
+    run (one transaction). Attachments the model cannot take are refused before anything is
+    saved (ValidationError).
 
     Taking a list of settings later lets side-by-side panes start several runs per turn."""
     connection = Connection.objects.get(pk=settings.connection_id)
+    attachments = attachments_for_send(conversation, attachment_ids or [], details or {})
+    check_model_takes(connection, settings.model, attachments)
     with transaction.atomic():
         _save_settings(conversation, settings)
         if not conversation.title:
@@ -72,6 +84,9 @@ def start_turn(conversation: Conversation, text: str, settings: RunSettings) -> 
         user_message = Message.objects.create(
             conversation=conversation, role=Message.Role.USER, content=text
         )
+        for attachment in attachments:
+            attachment.message = user_message
+            attachment.save(update_fields=["message", "detail"])
         run = _start_answer(conversation, connection, settings)
     return Turn(new_messages=[user_message], runs=[run])
 
@@ -125,6 +140,7 @@ def history_for(run: Run) -> list[Message]:
             | Q(status__in=[Message.Status.DONE, Message.Status.STOPPED], content__gt="")
             | (Q(status=Message.Status.DONE) & ~Q(tool_calls=[]))
         )
+        .prefetch_related(WITH_BLOBS)
         .order_by("created_at", "id")
     )
 
@@ -180,13 +196,15 @@ def mark_interrupted(run_id: str, message: str, *, older_than_seconds: float) ->
 
 
 def messages_for_page(conversation_id: int) -> list[Message]:
-    """A conversation's messages with their runs: two queries whatever the length."""
+    """A conversation's messages with their runs and attachments: three queries whatever the
+    length."""
     return list(
         Message.objects.filter(conversation_id=conversation_id)
         .select_related("run")
+        .prefetch_related(WITH_BLOBS)
         .order_by("created_at", "id")
     )
 
 
 def message_with_run(message_id: int) -> Message:
-    return Message.objects.select_related("run").get(pk=message_id)
+    return Message.objects.select_related("run").prefetch_related(WITH_BLOBS).get(pk=message_id)

@@ -22,7 +22,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from chat import llm, run_frames, run_store, user_errors
+from chat import attachments, llm, run_frames, run_store, user_errors
 from chat.crypto import SecretDecryptionError
 from chat.models import Message, Run
 
@@ -39,16 +39,19 @@ def run_group(run_id: str) -> str:
     return f"run.{run_id}"
 
 
-def build_messages(run: Run, history: list[Message]) -> list[Any]:
-    """The history as provider messages. A tool call the user never answered is left out
-    (providers refuse a call without its result), its answer's text kept."""
+def build_messages(
+    run: Run, history: list[Message], parts: dict[int, list[Any]] | None = None
+) -> list[Any]:
+    """The history as provider messages, user messages with their attachments' `parts`. A
+    tool call the user never answered is left out (providers refuse a call without its
+    result), its answer's text kept."""
     answered = {m.tool_call_id for m in history if m.role == Message.Role.TOOL}
     messages: list[Any] = []
     if run.conversation.system_prompt.strip():
         messages.append(llm.system(run.conversation.system_prompt))
     for message in history:
         if message.role == Message.Role.USER:
-            messages.append(llm.user(message.content))
+            messages.append(llm.user(message.content, *(parts or {}).get(message.pk, [])))
         elif message.role == Message.Role.TOOL:
             messages.append(llm.tool_result(message.tool_call_id, message.content))
         else:
@@ -100,7 +103,12 @@ def prepare(run: Run) -> RunPlan:
         )
     except SecretDecryptionError as error:
         raise llm.ConfigurationError(str(error)) from None
-    return RunPlan(build_messages(run, run_store.history_for(run)), model)
+    history = run_store.history_for(run)
+    parts, received = attachments.history_parts(run.provider, run.model, history)
+    if received:
+        Run.objects.filter(pk=run.pk).update(received=received)
+        run.received = received
+    return RunPlan(build_messages(run, history, parts), model)
 
 
 def _load_and_prepare(run_id: str) -> RunPlan:
@@ -212,7 +220,12 @@ class ActiveRun:
         text, calls = self.text, self.tool_calls
         if self.model is None or self.model.config.output is None or status != Run.Status.DONE:
             return text, calls, {}
-        answer, valid, problem = llm.structured_answer(self.model, text, calls)
+        try:
+            answer, valid, problem = llm.structured_answer(self.model, text, calls)
+        except Exception as error:  # noqa: BLE001 - the run must still end and say so
+            logger.exception("run %s: checking the structured answer failed", self.run_id)
+            return text, calls, {"output_valid": False,
+                                 "output_problem": f"It could not be checked ({type(error).__name__})."}  # fmt: skip
         return answer, [], {"output_valid": valid, "output_problem": problem}
 
     async def finish(self, status: str, error_kind: str, error_message: str) -> None:

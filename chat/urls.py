@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.views import accounts, connections, conversations, playground
+from chat.views import accounts, attachments, connections, conversations, playground
 
 urlpatterns = [
     # First run, sign in, team (chat/views/accounts.py)
@@ -25,4 +25,12 @@ urlpatterns = [
     path("c/<int:pk>/settings/", playground.save_settings, name="conversation-settings"),
     path("c/<int:pk>/models/", playground.model_options, name="model-options"),
     path("c/<int:pk>/models/all/", playground.model_picker, name="model-picker"),
+    # Attachments (chat/views/attachments.py)
+    path("c/<int:pk>/attachments/", attachments.upload, name="attachment-upload"),
+    path(
+        "c/<int:pk>/attachments/<uuid:attachment_id>/remove/",
+        attachments.remove,
+        name="attachment-remove",
+    ),
+    path("attachments/<uuid:attachment_id>/", attachments.read, name="attachment"),
 ]

@@ -151,9 +151,7 @@ def _open(data: bytes, real: str, max_pixels: int) -> Image.Image:
     except Image.DecompressionBombError:
         raise _bomb(max_pixels) from None
     except (Image.UnidentifiedImageError, *DECODE_ERRORS):
-        raise MediaRejected(
-            f"The {NAMES[real]} file is damaged and cannot be read; re-save it and attach it again."
-        ) from None
+        raise _damaged(NAMES[real]) from None
     width, height = image.size
     if width < 1 or height < 1 or width * height > max_pixels:
         raise _bomb(max_pixels)
@@ -167,6 +165,12 @@ def _bomb(max_pixels: int) -> MediaRejected:
     )
 
 
+def _damaged(what: str) -> MediaRejected:
+    return MediaRejected(
+        f"The {what} is truncated or damaged and cannot be read; save it again and attach it again."
+    )
+
+
 def _decoded(image: Image.Image) -> Image.Image:
     """Force the full decode, so that a truncated or corrupt file fails here, loudly."""
     try:
@@ -174,10 +178,7 @@ def _decoded(image: Image.Image) -> Image.Image:
     except Image.DecompressionBombError:
         raise _bomb(Image.MAX_IMAGE_PIXELS or 0) from None
     except DECODE_ERRORS:
-        raise MediaRejected(
-            "The image is truncated or damaged and cannot be read; save it again and attach "
-            "it again."
-        ) from None
+        raise _damaged("image") from None
     return image
 
 

@@ -181,6 +181,30 @@ PLAYGROUND_STREAM_FLUSH_MS = int(os.environ.get("PLAYGROUND_STREAM_FLUSH_MS", "3
 if not 1 <= PLAYGROUND_STREAM_FLUSH_MS <= 1000:
     raise ImproperlyConfigured("PLAYGROUND_STREAM_FLUSH_MS must be between 1 and 1000.")
 
+
+def _positive(name: str, default: str, kind: type = int) -> float | int:
+    try:
+        value = kind(os.environ.get(name, default))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number.") from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be above zero.")
+    return value
+
+
+# Attachments: stored through Django's storage API (object storage needs only STORAGES), under
+# the data directory by default, never served as static files.
+MEDIA_ROOT = Path(os.environ.get("PLAYGROUND_MEDIA_DIR", DATA_DIR / "media")).resolve()
+MEDIA_URL = "/attachments/"  # every read goes through a permission-checking view
+PLAYGROUND_MAX_IMAGE_MB = _positive("PLAYGROUND_MAX_IMAGE_MB", "20", float)
+PLAYGROUND_MAX_AUDIO_MB = _positive("PLAYGROUND_MAX_AUDIO_MB", "25", float)
+PLAYGROUND_MAX_AUDIO_SECONDS = _positive("PLAYGROUND_MAX_AUDIO_SECONDS", "600", float)
+PLAYGROUND_MAX_IMAGE_PIXELS = _positive("PLAYGROUND_MAX_IMAGE_PIXELS", "50000000")
+PLAYGROUND_MAX_ATTACHMENTS = _positive("PLAYGROUND_MAX_ATTACHMENTS", "10")
+# Uploads bigger than this are streamed to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

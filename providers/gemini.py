@@ -44,9 +44,14 @@ FILTERED = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
 
 
+# Gemini's documented names where they differ from the registered media type.
+GEMINI_MIME_TYPES = {"audio/mpeg": "audio/mp3"}
+
+
 def _inline(attachment: Attachment) -> dict[str, Any]:
     data = base64.b64encode(attachment.data).decode("ascii")
-    return {"inlineData": {"mimeType": attachment.media_type, "data": data}}
+    mime_type = GEMINI_MIME_TYPES.get(attachment.media_type, attachment.media_type)
+    return {"inlineData": {"mimeType": mime_type, "data": data}}
 
 
 def encode_contents(messages: list[Message]) -> list[dict[str, Any]]:

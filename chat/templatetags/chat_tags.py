@@ -27,3 +27,12 @@ def pretty_json(value: object):  # type: ignore[no-untyped-def]
     """A JSON string, or a value to dump as JSON, pretty-printed and highlighted."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return render_json(text)
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """12.3 -> "0:12", 75 -> "1:15"."""
+    if seconds is None:
+        return "–"
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"

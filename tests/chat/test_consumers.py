@@ -100,7 +100,7 @@ async def wait_for_status(run_id, status: str, timeout: float = 5) -> Run:
         if run.status == status:
             return run
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"run is {run.status}, not {status}")
+            raise AssertionError(f"run is {run.status}, not {status}: {run.error_message}")
         await asyncio.sleep(0.02)
 
 

@@ -23,7 +23,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes import anthropic_wire, bedrock_wire, gemini_wire, ollama_wire
-from tests.fakes.request_notes import apply_limits, last_user_text, limits, media, prompt_tokens
+from tests.fakes.request_notes import (
+    apply_limits,
+    last_user_text,
+    limits,
+    media,
+    media_received,
+    prompt_tokens,
+)
 from tests.fakes.wire_http import read_request, send_error, send_json
 
 WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire,
@@ -346,7 +353,7 @@ class FakeProvider:
         with self.state.lock:
             self.state.requests.append(
                 {"path": request["path"], "body": body, "api_key": key_state,
-                 "media": media(body)}
+                 "media": media(body), "received": media_received(body)}
             )  # fmt: skip
         if not self._authorised(request):
             await send_json(writer, 401, _auth_error(protocol))

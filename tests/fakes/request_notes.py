@@ -2,32 +2,63 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 from typing import Any
+
+from PIL import Image
+
+from media import IMAGE_TYPES, sniff
 
 
 def media(value: Any) -> list[str]:
     """The media types of the images and audio a request carried, in any dialect."""
-    found: list[str] = []
+    return [item["declared"] for item in media_received(value)]
+
+
+def media_received(value: Any) -> list[dict[str, Any]]:
+    """Each image and recording a request carried, in any dialect: the type it was declared
+    as, the type its bytes really are, its size, and an image's dimensions — so tests can
+    assert that each provider kind got correctly encoded parts."""
+    found: list[dict[str, Any]] = []
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "image_url" and isinstance(item, dict):
-                found.append(item.get("url", "")[5:].split(";")[0] or "image")
+                url = item.get("url", "")
+                header, _, data = url.partition(",")
+                found.append(_part(header[5:].split(";")[0] or "image", data))
             elif key == "inlineData":
-                found.append(item.get("mimeType", ""))
+                found.append(_part(item.get("mimeType", ""), item.get("data", "")))
             elif key == "source" and isinstance(item, dict) and item.get("media_type"):
-                found.append(item["media_type"])
+                found.append(_part(item["media_type"], item.get("data", "")))
             elif key == "images" and isinstance(item, list):
-                found += ["image"] * len(item)
-            elif key == "image" and isinstance(item, dict) and "format" in item:
-                found.append(f"image/{item['format']}")
+                found += [_part("image", data) for data in item]
+            elif key in ("image", "audio") and isinstance(item, dict) and "format" in item:
+                found.append(_part(f"{key}/{item['format']}", item["source"].get("bytes", "")))
             elif key == "input_audio":
-                found.append(f"audio/{item.get('format', '')}")
+                found.append(_part(f"audio/{item.get('format', '')}", item.get("data", "")))
             else:
-                found += media(item)
+                found += media_received(item)
     elif isinstance(value, list):
         for item in value:
-            found += media(item)
+            found += media_received(item)
     return found
+
+
+def _part(declared: str, encoded: str) -> dict[str, Any]:
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return {"declared": declared, "sniffed": None, "bytes": 0, "error": "not base64"}
+    part: dict[str, Any] = {"declared": declared, "sniffed": sniff(data), "bytes": len(data)}
+    if part["sniffed"] in IMAGE_TYPES:
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                part["width"], part["height"] = image.size
+        except (OSError, SyntaxError):  # a stand-in that starts like an image, in unit tests
+            part["width"] = part["height"] = None
+    return part
 
 
 def last_user_text(body: dict[str, Any]) -> str:

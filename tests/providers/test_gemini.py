@@ -160,3 +160,10 @@ def test_thought_signatures_are_kept_and_replayed_verbatim():
     model.invoke([user("weather?"), first.message, tool_result("c1", "18C")])
     replayed = recorder.body()["contents"][1]["parts"][0]
     assert replayed["thoughtSignature"] == "c2lnbmF0dXJl"
+
+
+def test_mp3_is_named_as_gemini_documents_it():
+    recorder = Recorder(lambda _: sse_response(events(final())))
+    model_for(recorder).invoke([user("Listen", Audio(b"ID3", "audio/mpeg"))])
+    part = recorder.body()["contents"][0]["parts"][0]
+    assert part == {"inlineData": {"mimeType": "audio/mp3", "data": "SUQz"}}

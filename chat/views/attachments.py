@@ -1,0 +1,53 @@
+"""Attachments over HTTP: upload from the composer, remove before sending, and read back —
+only by the owner of the conversation they belong to."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from chat import attachments
+from chat.models import Attachment, Conversation
+from media import MediaRejected
+
+
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """One chip per accepted file, one clear message per refused one. Each file is stored or
+    refused on its own: a refused file leaves nothing behind and does not undo the others."""
+    conversation = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    files = request.FILES.getlist("file")
+    accepted, refused = [], []
+    if not files:
+        refused.append(("", "Choose a file to attach."))
+    for upload_file in files:
+        try:
+            accepted.append(attachments.store_upload(conversation, request.user, upload_file))
+        except MediaRejected as error:
+            refused.append((upload_file.name, str(error)))
+    context = {"accepted": accepted, "refused": refused, "pending": True}
+    status = 200 if accepted or not refused else 422
+    return render(request, "chat/partials/attachment_upload.html", context, status=status)
+
+
+@require_POST
+def remove(request: HttpRequest, pk: int, attachment_id: str) -> HttpResponse:
+    conversation = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    attachments.remove_pending(attachment_id, conversation)
+    return HttpResponse("")  # htmx removes the chip
+
+
+def read(request: HttpRequest, attachment_id: str) -> HttpResponse:
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("blob"),
+        pk=attachment_id,
+        conversation__owner=request.user,
+    )
+    response = FileResponse(
+        attachment.blob.file.open("rb"), content_type=attachment.media_type, as_attachment=False
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,135 @@
+"""Attachments through the app: upload, store once, read back only by the owner, delete with
+the conversation, refuse hostile files without leaving anything behind."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from chat.models import Attachment, Blob, Conversation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [p for p in Path(root).rglob("*") if p.is_file()] if Path(root).exists() else []
+
+
+def jpeg_with_gps(size=(64, 48), color=(200, 30, 30)) -> bytes:
+    image = Image.new("RGB", size, color)
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}  # GPS IFD
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def upload(client, conversation, *files):
+    return client.post(f"/c/{conversation.pk}/attachments/", {"file": list(files)})
+
+
+def as_file(data: bytes, name: str, content_type: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture
+def conversation(user):
+    return Conversation.objects.create(owner=user)
+
+
+def test_an_image_is_normalised_stored_once_and_shown_as_a_chip(
+    member_client, conversation, media_root
+):
+    data = jpeg_with_gps()
+    first = upload(member_client, conversation, as_file(data, "photo.jpg", "image/jpeg"))
+    assert first.status_code == 200
+    page = first.content.decode()
+    attachment = Attachment.objects.get()
+    assert f'name="attachments" value="{attachment.pk}"' in page and "photo.jpg" in page
+    assert (attachment.kind, attachment.width, attachment.height) == ("image", 64, 48)
+    assert attachment.message is None  # not sent yet
+    with attachment.blob.file.open("rb") as stored:
+        assert "GPSInfo" not in str(Image.open(stored).getexif().get_ifd(0x8825) or "")
+        stored.seek(0)
+        assert not Image.open(stored).getexif()  # no metadata at all leaves the server
+    upload(member_client, conversation, as_file(data, "again.jpg", "image/jpeg"))
+    assert Attachment.objects.count() == 2 and Blob.objects.count() == 1
+    assert len(stored_files(media_root)) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "content_type", "words"),
+    [
+        (b"", "empty.png", "image/png", "empty"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+         "logo.svg", "image/svg+xml", "SVG"),
+        (jpeg_with_gps()[:200], "cut.jpg", "image/jpeg", "truncated"),
+        (jpeg_with_gps(), "fake.png", "image/png", "JPEG"),
+        (b"%PDF-1.7 not an image", "doc.pdf", "application/pdf", "can be attached"),
+    ],
+)  # fmt: skip
+def test_hostile_and_broken_files_are_refused_and_leave_nothing_behind(
+    member_client, conversation, media_root, data, name, content_type, words
+):
+    response = upload(member_client, conversation, as_file(data, name, content_type))
+    assert response.status_code == 422
+    assert words in response.content.decode() and name in response.content.decode()
+    assert not Attachment.objects.exists() and not Blob.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_one_refused_file_does_not_undo_the_others(member_client, conversation):
+    response = upload(
+        member_client, conversation,
+        as_file(jpeg_with_gps(), "good.jpg", "image/jpeg"), as_file(b"", "bad.png", "image/png"),
+    )  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 200 and "good.jpg" in page and "bad.png" in page
+    assert list(Attachment.objects.values_list("name", flat=True)) == ["good.jpg"]
+
+
+def test_only_the_owner_can_read_an_attachment(member_client, client, conversation, admin_user):
+    upload(member_client, conversation, as_file(jpeg_with_gps(), "photo.jpg", "image/jpeg"))
+    attachment = Attachment.objects.get()
+    response = member_client.get(f"/attachments/{attachment.pk}/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    client.force_login(admin_user)  # signed in, but not the owner
+    assert client.get(f"/attachments/{attachment.pk}/").status_code == 404
+    client.logout()
+    assert client.get(f"/attachments/{attachment.pk}/").status_code == 302  # to sign-in
+
+
+def test_removing_a_chip_and_deleting_the_conversation_delete_rows_and_files(
+    member_client, conversation, media_root, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(member_client, conversation, as_file(jpeg_with_gps(), "a.jpg", "image/jpeg"))
+        upload(member_client, conversation, as_file(jpeg_with_gps(color=(0, 0, 255)), "b.jpg",
+                                                    "image/jpeg"))  # fmt: skip
+    first, second = Attachment.objects.order_by("name")
+    assert len(stored_files(media_root)) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(f"/c/{conversation.pk}/attachments/{first.pk}/remove/")
+    assert list(Attachment.objects.all()) == [second] and len(stored_files(media_root)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(f"/c/{conversation.pk}/delete/")
+    assert not Attachment.objects.exists() and not Blob.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_someone_elses_conversation_takes_no_uploads(client, admin_user, conversation):
+    client.force_login(admin_user)
+    response = upload(client, conversation, as_file(jpeg_with_gps(), "x.jpg", "image/jpeg"))
+    assert response.status_code == 404 and not Attachment.objects.exists()
