@@ -1,8 +1,9 @@
 import asyncio
 
-from bench import concurrency, relay, stop
+from bench import concurrency, media, relay, stop
 
 if __name__ == "__main__":
     asyncio.run(relay.main())
     asyncio.run(stop.main())
     asyncio.run(concurrency.main())
+    media.main()

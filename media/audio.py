@@ -22,12 +22,13 @@ DEMUXERS = {
     "audio/wav": "wav", "audio/mpeg": "mp3", "audio/ogg": "ogg", "audio/webm": "matroska",
     "audio/flac": "flac", "audio/mp4": "mp4", "audio/aac": "aac",
 }  # fmt: skip
-# Target format → (muxer, encoder, sample format, bit rate).
+# Target format → (muxer, encoder, sample format, bit rate, encoder options). LAME's quality
+# 7 encodes twice as fast as its default at the same bit rate, and a model hears no difference.
 ENCODERS = {
-    "audio/mpeg": ("mp3", "libmp3lame", "s16p", 128_000),
-    "audio/wav": ("wav", "pcm_s16le", "s16", None),
-    "audio/flac": ("flac", "flac", "s16", None),
-    "audio/ogg": ("ogg", "libopus", "flt", 96_000),
+    "audio/mpeg": ("mp3", "libmp3lame", "s16p", 128_000, {"compression_level": "7"}),
+    "audio/wav": ("wav", "pcm_s16le", "s16", None, {}),
+    "audio/flac": ("flac", "flac", "s16", None, {}),
+    "audio/ogg": ("ogg", "libopus", "flt", 96_000, {}),
 }
 
 
@@ -98,7 +99,7 @@ def _minutes(seconds: float) -> str:
 def convert_audio(audio: AudioFile, target: str) -> AudioFile:
     """The same sound in `target` (audio/mpeg, audio/wav, audio/flac or audio/ogg), at most
     two channels and 48 kHz."""
-    muxer, codec_name, sample_format, bit_rate = ENCODERS[target]
+    muxer, codec_name, sample_format, bit_rate, options = ENCODERS[target]
     out = io.BytesIO()
     try:
         with (
@@ -112,6 +113,7 @@ def convert_audio(audio: AudioFile, target: str) -> AudioFile:
             stream.format = sample_format
             if bit_rate:
                 stream.bit_rate = bit_rate if layout == "stereo" else bit_rate // 2
+            stream.codec_context.options = options
             frame_size = stream.codec_context.frame_size or None
             resampler = av.AudioResampler(
                 format=sample_format, layout=layout, rate=rate, frame_size=frame_size

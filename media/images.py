@@ -276,7 +276,8 @@ def _oriented(original: tuple[int, int], image: Image.Image) -> tuple[int, int]:
 def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     if image.size == size:
         return image
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Bicubic with Pillow's antialiasing: as sharp as a model can tell, 1.5x Lanczos' speed.
+    return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
 
 
 # -- encoding -------------------------------------------------------------------------------
@@ -308,13 +309,12 @@ def _encoded(
 
 
 def _save(image: Image.Image, format_name: str, **options: int) -> bytes:
-    clean = image.copy()
-    clean.info = {}  # no EXIF, ICC, XMP, comments or text chunks in what is written
-    if format_name == "JPEG" and clean.mode not in ("L", "RGB"):
-        clean = clean.convert("RGB")
+    image.info = {}  # Pillow writes ICC profiles and comments from `info`: pixels only here
+    if format_name == "JPEG" and image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
     out = io.BytesIO()
     if format_name == "JPEG":
-        clean.save(out, "JPEG", optimize=False, progressive=False, **options)
+        image.save(out, "JPEG", optimize=False, progressive=False, **options)
     else:
-        clean.save(out, "PNG", compress_level=3)  # level 6 takes 3x as long for ~5%
+        image.save(out, "PNG", compress_level=3)  # level 6 takes 3x as long for ~5%
     return out.getvalue()

@@ -32,7 +32,8 @@
     if (event.target !== input || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
     var composer = byId("composer");
-    if (composer.dataset.busy === "1" || !input.value.trim()) return;
+    var attached = document.querySelector("#attachment-chips [data-attachment]");
+    if (composer.dataset.busy === "1" || (!input.value.trim() && !attached)) return;
     composer.requestSubmit();
   });
 
@@ -50,6 +51,8 @@
       var composer = byId("composer");
       if (composer && target.dataset.nonce && target.dataset.nonce === composer.elements.nonce.value) {
         byId("message-input").value = "";
+        byId("attachment-chips").innerHTML = "";  // sent with the message
+        byId("upload-errors").innerHTML = "";
         byId("message-input").focus();
       }
     }

@@ -44,6 +44,9 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
+            # A fake microphone (a beeping tone) that needs no permission prompt.
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
         ],
     }
 
