@@ -78,14 +78,14 @@ def store_upload(conversation: Conversation, user: Any, upload: UploadedFile) ->
     if kind == Attachment.Kind.IMAGE:
         processed = normalize_image(
             data,
-            claimed if claimed.startswith("image/") else None,
+            claimed,  # a claim of another kind is a mismatch too
             max_bytes=int(settings.PLAYGROUND_MAX_IMAGE_MB * MB),
             max_pixels=settings.PLAYGROUND_MAX_IMAGE_PIXELS,
         )
     else:
         processed = normalize_audio(
             data,
-            claimed if claimed.startswith(("audio/", "video/")) else None,
+            claimed,
             max_bytes=int(settings.PLAYGROUND_MAX_AUDIO_MB * MB),
             max_seconds=settings.PLAYGROUND_MAX_AUDIO_SECONDS,
         )
@@ -121,6 +121,22 @@ def _save(data: bytes, media_type: str, fields: dict[str, Any]) -> Attachment:
         if written:
             default_storage.delete(written)
         raise
+
+
+def pending(conversation: Conversation) -> list[Attachment]:
+    """Attached in the composer but not sent yet."""
+    return list(conversation.attachments.filter(message__isnull=True).select_related("blob"))
+
+
+def check_room(conversation: Conversation, adding: int) -> None:
+    """A message takes at most PLAYGROUND_MAX_ATTACHMENTS: refuse uploads beyond that."""
+    limit = settings.PLAYGROUND_MAX_ATTACHMENTS
+    waiting = conversation.attachments.filter(message__isnull=True).count()
+    if waiting + adding > limit:
+        raise MediaRejected(
+            f"A message takes at most {limit} attachments and {waiting} are waiting; remove "
+            "some or send them first."
+        )
 
 
 def remove_pending(attachment_id: str, conversation: Conversation) -> bool:
@@ -240,7 +256,8 @@ def _image_part(provider: str, model: str, attachment: Attachment) -> SentPart:
         return fit_image(image, limits) if limits is not None else image
 
     image = RENDITIONS.get((attachment.blob_id, "image", provider), fitted)
-    detail = attachment.detail or None
+    takes_detail = llm.model_capabilities(provider, None).image_detail
+    detail = (attachment.detail or None) if takes_detail else None
     record = {
         "name": attachment.name, "kind": "image", "media_type": image.media_type,
         "width": image.width, "height": image.height, "bytes": len(image.data),

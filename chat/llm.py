@@ -77,6 +77,7 @@ def capability_summary(kind: str) -> tuple[str, list[str]]:
     if caps is None:
         return "", []
     boxes = ["tools"] * caps.tools + ["output_schema"] * caps.structured_output
+    boxes += ["image_detail"] * caps.image_detail  # the detail choice on image chips
     return caps.summary(), sorted([*caps.params, *boxes])
 
 

@@ -18,6 +18,7 @@ class Capabilities:
     tools: bool = True
     structured_output: bool = True
     params: frozenset[str] = ALL_PARAMS
+    image_detail: bool = False  # a per-image detail level (Chat Completions' low/high/auto)
 
     def summary(self) -> str:
         media = ["text"] + (["images"] if self.images else []) + (["audio"] if self.audio else [])
@@ -30,11 +31,13 @@ class Capabilities:
 
 
 CAPABILITIES: dict[str, Capabilities] = {
-    "openai": Capabilities(images=True, audio=True),  # audio on gpt-4o-audio models, wav/mp3
-    "azure_openai": Capabilities(images=True, audio=True),
-    "openai_compatible": Capabilities(images=True, audio=True),  # as the server's model allows
-    "groq": Capabilities(images=True, audio=False),
-    "huggingface": Capabilities(images=True, audio=False),
+    # audio on gpt-4o-audio models, wav/mp3
+    "openai": Capabilities(images=True, audio=True, image_detail=True),
+    "azure_openai": Capabilities(images=True, audio=True, image_detail=True),
+    # as the server's model allows
+    "openai_compatible": Capabilities(images=True, audio=True, image_detail=True),
+    "groq": Capabilities(images=True, audio=False, image_detail=True),
+    "huggingface": Capabilities(images=True, audio=False, image_detail=True),
     "anthropic": Capabilities(images=True, audio=False, params=ALL_PARAMS - {"seed"}),
     "google_genai": Capabilities(images=True, audio=True),
     "google_vertexai": Capabilities(images=True, audio=True),

@@ -23,6 +23,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         refused.append(("", "Choose a file to attach."))
     for upload_file in files:
         try:
+            attachments.check_room(conversation, 1)
             accepted.append(attachments.store_upload(conversation, request.user, upload_file))
         except MediaRejected as error:
             refused.append((upload_file.name, str(error)))

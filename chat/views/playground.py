@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from chat import run_frames, run_store
+from chat import attachments, run_frames, run_store
 from chat.llm import available_connections, capability_summary, provider_label
 from chat.model_catalogue import catalogue, models_of
 from chat.models import Connection, Conversation
@@ -46,6 +46,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     context["messages_html"] = mark_safe(  # noqa: S308 - rendered by our escaping templates
         run_frames.message_list(run_store.messages_for_page(current.pk))
     )
+    # Attached but not sent yet: back in the composer after a reload, nothing lost.
+    context["pending_attachments"] = attachments.pending(current)
     return render(request, "chat/playground.html", context)
 
 

@@ -7,6 +7,8 @@
     var options = document.getElementById("model-options");
     if (!options || options.dataset.params === undefined) return;
     var accepted = options.dataset.params.split(" ");
+    // Image chips offer a detail level only where the provider has one (OpenAI's).
+    document.body.classList.toggle("no-image-detail", accepted.indexOf("image_detail") === -1);
     var emptied = false;
     document.querySelectorAll(".settings .param").forEach(function (row) {
       var shown = accepted.indexOf(row.dataset.param) !== -1;

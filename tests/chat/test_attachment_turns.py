@@ -183,3 +183,12 @@ async def test_earlier_attachments_go_again_with_the_history_and_show_after_relo
     page = (await sync_to_async(client.get)(f"/c/{conversation.pk}/")).content.decode()
     assert f'src="/attachments/{attached.pk}/"' in page and "shot.png" in page
     assert "What the model received" in page
+
+
+def test_only_chat_completions_kinds_offer_an_image_detail_level():
+    from chat.llm import capability_summary
+
+    assert "image_detail" in capability_summary("openai")[1]
+    assert "image_detail" in capability_summary("openai_compatible")[1]
+    assert "image_detail" not in capability_summary("anthropic")[1]
+    assert "image_detail" not in capability_summary("google_genai")[1]

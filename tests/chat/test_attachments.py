@@ -133,3 +133,45 @@ def test_someone_elses_conversation_takes_no_uploads(client, admin_user, convers
     client.force_login(admin_user)
     response = upload(client, conversation, as_file(jpeg_with_gps(), "x.jpg", "image/jpeg"))
     assert response.status_code == 404 and not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [("PLAYGROUND_MAX_IMAGE_MB", "lots", "must be a number"),
+     ("PLAYGROUND_MAX_AUDIO_SECONDS", "0", "must be above zero")],
+)  # fmt: skip
+def test_nonsense_attachment_limits_stop_the_server_from_starting(name, value, words, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, name: value, "PLAYGROUND_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", "import playground.settings"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0 and f"{name} {words}" in done.stderr
+
+
+def test_attachments_not_sent_yet_are_back_in_the_composer_after_a_reload(
+    member_client, conversation
+):
+    upload(member_client, conversation, as_file(jpeg_with_gps(), "draft.jpg", "image/jpeg"))
+    attachment = Attachment.objects.get()
+    page = member_client.get(f"/c/{conversation.pk}/").content.decode()
+    composer = page[page.index('id="attachment-chips"') :]
+    assert f'name="attachments" value="{attachment.pk}"' in composer and "draft.jpg" in composer
+
+
+def test_uploads_beyond_a_message_worth_are_refused(member_client, conversation, settings):
+    settings.PLAYGROUND_MAX_ATTACHMENTS = 2
+    files = [as_file(jpeg_with_gps(color=(i * 60, 0, 0)), f"{i}.jpg", "image/jpeg")
+             for i in range(3)]  # fmt: skip
+    page = upload(member_client, conversation, *files).content.decode()
+    assert Attachment.objects.count() == 2
+    assert "at most 2 attachments and 2 are waiting" in page
+
+
+def test_an_image_that_claims_to_be_audio_is_refused(member_client, conversation):
+    response = upload(member_client, conversation, as_file(jpeg_with_gps(), "song.mp3",
+                                                           "audio/mpeg"))  # fmt: skip
+    assert response.status_code == 422 and "claims to be audio/mpeg" in response.content.decode()
+    assert not Attachment.objects.exists()
