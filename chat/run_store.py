@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
@@ -85,8 +86,13 @@ def start_turn(
             conversation=conversation, role=Message.Role.USER, content=text
         )
         for attachment in attachments:
-            attachment.message = user_message
-            attachment.save(update_fields=["message", "detail"])
+            # Claimed only if still unsent: a second tab sending the same chips gets an error.
+            claimed = Attachment.objects.filter(pk=attachment.pk, message__isnull=True).update(
+                message=user_message, detail=attachment.detail
+            )
+            if not claimed:
+                raise ValidationError({"attachments": "An attachment was sent meanwhile; attach "
+                                                      "it again."})  # fmt: skip
         run = _start_answer(conversation, connection, settings)
     return Turn(new_messages=[user_message], runs=[run])
 

@@ -175,3 +175,26 @@ def test_an_image_that_claims_to_be_audio_is_refused(member_client, conversation
                                                            "audio/mpeg"))  # fmt: skip
     assert response.status_code == 422 and "claims to be audio/mpeg" in response.content.decode()
     assert not Attachment.objects.exists()
+
+
+def test_chips_already_sent_from_another_tab_are_not_sent_twice(
+    user, conversation, make_connection, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from chat import attachments, run_store
+    from chat.run_settings import RunSettings
+
+    connection = make_connection()
+    attached = attachments.store_upload(
+        conversation, user, as_file(jpeg_with_gps(), "a.jpg", "image/jpeg")
+    )
+    run_settings = RunSettings(connection_id=connection.pk, model="fake-model")
+    # The second tab checked the chips before the first tab's message took them.
+    checked_earlier = attachments.attachments_for_send(conversation, [str(attached.pk)], {})
+    run_store.start_turn(conversation, "first", run_settings, [str(attached.pk)])
+    monkeypatch.setattr(run_store, "attachments_for_send", lambda *args: checked_earlier)
+    with pytest.raises(ValidationError, match="sent meanwhile"):
+        run_store.start_turn(conversation, "second", run_settings, [str(attached.pk)])
+    assert not conversation.messages.filter(content="second").exists()  # rolled back
+    assert Attachment.objects.get().message.content == "first"
