@@ -71,11 +71,12 @@ def model_capabilities(kind: str, model: str | None) -> Capabilities:
     return capabilities(kind, model)
 
 
-def capability_summary(kind: str) -> tuple[str, list[str]]:
-    """("text, images · tools · structured output", the parameters it honours) for a kind."""
-    caps = CAPABILITIES.get(kind)
-    if caps is None:
+def capability_summary(kind: str, model: str | None = None) -> tuple[str, list[str]]:
+    """("text, images · tools · structured output", the parameters it honours) for a kind, its
+    inputs narrowed to the model's family when a model is named."""
+    if kind not in CAPABILITIES:
         return "", []
+    caps = capabilities(kind, model)
     boxes = ["tools"] * caps.tools + ["output_schema"] * caps.structured_output
     boxes += ["image_detail"] * caps.image_detail  # the detail choice on image chips
     return caps.summary(), sorted([*caps.params, *boxes])

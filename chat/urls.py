@@ -25,6 +25,11 @@ urlpatterns = [
     path("c/<int:pk>/settings/", playground.save_settings, name="conversation-settings"),
     path("c/<int:pk>/models/", playground.model_options, name="model-options"),
     path("c/<int:pk>/models/all/", playground.model_picker, name="model-picker"),
+    path(
+        "c/<int:pk>/models/capabilities/",
+        playground.model_capabilities,
+        name="model-capabilities",
+    ),
     # Attachments (chat/views/attachments.py)
     path("c/<int:pk>/attachments/", attachments.upload, name="attachment-upload"),
     path(

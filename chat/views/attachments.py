@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from chat import attachments
+from chat.byte_ranges import Unsatisfiable, requested_range
 from chat.models import Attachment, Conversation
 from media import MediaRejected
 
@@ -45,9 +46,23 @@ def read(request: HttpRequest, attachment_id: str) -> HttpResponse:
         pk=attachment_id,
         conversation__owner=request.user,
     )
-    response = FileResponse(
-        attachment.blob.file.open("rb"), content_type=attachment.media_type, as_attachment=False
-    )
+    size = attachment.blob.size
+    try:
+        wanted = requested_range(request.headers.get("Range", ""), size)
+    except Unsatisfiable:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    if wanted is None:
+        response = FileResponse(attachment.blob.file.open("rb"), content_type=attachment.media_type)
+    else:  # a player seeking in a recording
+        first, last = wanted
+        with attachment.blob.file.open("rb") as stored:
+            stored.seek(first)
+            part = stored.read(last - first + 1)
+        response = HttpResponse(part, status=206, content_type=attachment.media_type)
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

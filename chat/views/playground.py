@@ -81,10 +81,24 @@ def model_options(request: HttpRequest, pk: int) -> HttpResponse:
     if connection is not None:
         group = async_to_sync(models_of)(connection)
         models, problem = group.models, group.problem
-    summary, params = capability_summary(connection.kind) if connection else ("", [])
+    params = capability_summary(connection.kind)[1] if connection else []
     context = {"models": models, "problem": problem, "connection": connection,
-               "summary": summary, "params": " ".join(params)}  # fmt: skip
+               "params": " ".join(params)}  # fmt: skip
     return render(request, "chat/partials/model_options.html", context)
+
+
+def model_capabilities(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the chosen model takes ("text, images · tools"), by its family where it has one:
+    refreshed as the connection changes and the model is typed."""
+    get_object_or_404(Conversation, pk=pk, owner=request.user)
+    connection_id = request.GET.get("connection", "")
+    connection = (
+        Connection.objects.filter(pk=connection_id).first() if connection_id.isdigit() else None
+    )
+    model = request.GET.get("model", "").strip()[:200]
+    summary = capability_summary(connection.kind, model)[0] if connection else ""
+    context = {"summary": summary, "model": model}
+    return render(request, "chat/partials/model_capabilities.html", context)
 
 
 def model_picker(request: HttpRequest, pk: int) -> HttpResponse:

@@ -62,7 +62,11 @@
     byId("composer-wrap").classList.add("dropping");
   });
   document.addEventListener("dragleave", function (event) {
-    if (event.target.id === "composer-wrap") byId("composer-wrap").classList.remove("dropping");
+    var wrap = byId("composer-wrap");
+    // Leaving a child for another child is not leaving the composer.
+    if (wrap && !(event.relatedTarget && wrap.contains(event.relatedTarget))) {
+      wrap.classList.remove("dropping");
+    }
   });
   document.addEventListener("drop", function (event) {
     if (!event.target.closest || !event.target.closest("#composer-wrap")) return;

@@ -192,3 +192,21 @@ def test_only_chat_completions_kinds_offer_an_image_detail_level():
     assert "image_detail" in capability_summary("openai_compatible")[1]
     assert "image_detail" not in capability_summary("anthropic")[1]
     assert "image_detail" not in capability_summary("google_genai")[1]
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "summary"),
+    [("ollama", "llama3.2", "Takes: text · tools"),
+     ("ollama", "llava:13b", "Takes: text, images · tools"),
+     ("openai_compatible", "", "Takes: text, images, audio · tools"),
+     ("anthropic", "claude-sonnet-4-5", "Takes: text, images · tools")],
+)  # fmt: skip
+def test_the_panel_says_what_the_chosen_model_takes_by_its_family(
+    member_client, make_connection, conversation, kind, model, summary
+):
+    connection = make_connection(kind=kind)
+    page = member_client.get(
+        f"/c/{conversation.pk}/models/capabilities/",
+        {"connection": connection.pk, "model": model},
+    ).content.decode()
+    assert summary in page

@@ -198,3 +198,24 @@ def test_chips_already_sent_from_another_tab_are_not_sent_twice(
         run_store.start_turn(conversation, "second", run_settings, [str(attached.pk)])
     assert not conversation.messages.filter(content="second").exists()  # rolled back
     assert Attachment.objects.get().message.content == "first"
+
+
+def test_a_recording_can_be_read_in_ranges_so_the_player_can_seek(member_client, conversation):
+    from tests.media import corpus
+
+    data = corpus.tone("audio/wav", seconds=1.0)
+    upload(member_client, conversation, as_file(data, "tone.wav", "audio/wav"))
+    url = f"/attachments/{Attachment.objects.get().pk}/"
+    whole = member_client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    middle = member_client.get(url, HTTP_RANGE="bytes=100-199")
+    assert middle.status_code == 206 and middle.content == data[100:200]
+    assert middle["Content-Range"] == f"bytes 100-199/{len(data)}"
+    tail = member_client.get(url, HTTP_RANGE="bytes=-10")
+    assert tail.content == data[-10:]
+    open_ended = member_client.get(url, HTTP_RANGE="bytes=1000-")
+    assert open_ended.content == data[1000:]
+    beyond = member_client.get(url, HTTP_RANGE=f"bytes={len(data)}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
+    several = member_client.get(url, HTTP_RANGE="bytes=0-1,5-6")
+    assert several.status_code == 200  # more than one range: the whole file, as allowed
