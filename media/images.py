@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import math
 import struct
-import warnings
 from dataclasses import dataclass, field
 
 import pillow_heif
@@ -67,28 +66,26 @@ def normalize_image(
     """The image as it will be stored, or MediaRejected saying why it cannot be."""
     real = _check_bytes(data, claimed, max_bytes)
     notes: list[str] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
-        image = _open(data, real, max_pixels)
-        frames = getattr(image, "n_frames", 1)
-        if frames > 1:
-            what = "page" if real == "image/tiff" else "frame"
-            notes.append(f"{frames} {what}s: only the first is kept.")
-        original = image.size
-        if real == "image/jpeg":
-            # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT when that still covers
-            # the target: a 24-megapixel photo then costs a fraction of a full decode.
-            image.draft(None, _fitted(image.size, max_long_side, None))
-        image = _decoded(image)
-        if "gps" in _exif_names(image):
-            notes.append("Location (GPS) data removed.")
-        image = ImageOps.exif_transpose(image) or image
-        image = _to_8bit(image, notes)
-        image = _resized(image, _fitted(image.size, max_long_side, None))
-        image = _to_srgb(image, notes)
-        if image.size != _oriented(original, image):
-            w, h = original
-            notes.append(f"Scaled down from {w}×{h} to {image.width}×{image.height}.")
+    image = _open(data, real, max_pixels)
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        what = "page" if real == "image/tiff" else "frame"
+        notes.append(f"{frames} {what}s: only the first is kept.")
+    original = image.size
+    if real == "image/jpeg":
+        # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT when that still covers
+        # the target: less to decode, far less to resize (bench/media.py).
+        image.draft(None, _fitted(image.size, max_long_side, None))
+    image = _decoded(image)
+    if "gps" in _exif_names(image):
+        notes.append("Location (GPS) data removed.")
+    image = ImageOps.exif_transpose(image) or image
+    image = _to_8bit(image, notes)
+    image = _resized(image, _fitted(image.size, max_long_side, None))
+    image = _to_srgb(image, notes)
+    if image.size != _oriented(original, image):
+        w, h = original
+        notes.append(f"Scaled down from {w}×{h} to {image.width}×{image.height}.")
     prefer_png = real in LOSSLESS_SOURCES or _has_alpha(image)
     return _encoded(image, prefer_png, max_bytes, tuple(notes))
 
