@@ -232,13 +232,21 @@ class SentPart:
 
 
 def parts_for(provider: str, model: str, attachments: Iterable[Attachment]) -> list[SentPart]:
-    """Each attachment fitted to what `provider` takes (image limits, audio formats)."""
-    return [
-        _image_part(provider, model, attachment)
-        if attachment.kind == Attachment.Kind.IMAGE
-        else _audio_part(provider, attachment)
-        for attachment in attachments
-    ]
+    """Each attachment fitted to what `provider` takes (image limits, audio formats). A
+    stored file that no longer decodes raises MediaRejected naming it."""
+    return [_part(provider, model, attachment) for attachment in attachments]
+
+
+def _part(provider: str, model: str, attachment: Attachment) -> SentPart:
+    try:
+        if attachment.kind == Attachment.Kind.IMAGE:
+            return _image_part(provider, model, attachment)
+        return _audio_part(provider, attachment)
+    except MediaRejected as error:
+        raise MediaRejected(
+            f"{attachment.name} could not be prepared for {model}: {error} Attach the "
+            "file again in a new message, or choose a model that takes it as it is."
+        ) from None
 
 
 def _stored_bytes(attachment: Attachment) -> bytes:

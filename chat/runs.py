@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.conf import settings
 from chat import attachments, llm, run_frames, run_store, user_errors
 from chat.crypto import SecretDecryptionError
 from chat.models import Message, Run
+from media import MediaRejected
 
 logger = logging.getLogger(__name__)
 
@@ -79,15 +81,21 @@ def tool_call_for_saving(call: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class RunPlan:
-    """What a run sends: built in the same database visit that saved the turn, so the
-    request can leave as soon as the turn is stored."""
+    """What a run sends, read in the same database visit that saved the turn, so the
+    request can leave as soon as the turn is stored. Attachments are fitted later, off the
+    database thread (`fitted_messages`)."""
 
-    messages: list[Any]
+    run: Run
     model: Any
+    history: list[Message]
+
+    @property
+    def has_media(self) -> bool:
+        return any(message.attachments.all() for message in self.history)  # prefetched
 
 
 def prepare(run: Run) -> RunPlan:
-    """Build the chat model and the messages of a run (sync: touches the database)."""
+    """Build the chat model and read the history of a run (sync: touches the database)."""
     if run.connection is None:
         raise llm.ConfigurationError(
             "The connection of this run was deleted; choose another connection."
@@ -103,16 +111,27 @@ def prepare(run: Run) -> RunPlan:
         )
     except SecretDecryptionError as error:
         raise llm.ConfigurationError(str(error)) from None
-    history = run_store.history_for(run)
-    parts, received = attachments.history_parts(run.provider, run.model, history)
-    if received:
-        Run.objects.filter(pk=run.pk).update(received=received)
-        run.received = received
-    return RunPlan(build_messages(run, history, parts), model)
+    run.conversation  # noqa: B018 - loaded here, so building the messages needs no query
+    return RunPlan(run, model, run_store.history_for(run))
+
+
+def fitted_messages(plan: RunPlan) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The provider messages of a plan and the records of the attachments sent. Decoding and
+    re-encoding media takes up to seconds (a long recording to MP3), so this runs in a worker
+    thread of its own, never on the database thread every request shares. It reads only
+    stored files and what `prepare` loaded. Raises MediaRejected for a file that no longer
+    converts."""
+    run = plan.run
+    parts, received = attachments.history_parts(run.provider, run.model, plan.history)
+    return build_messages(run, plan.history, parts), received
 
 
 def _load_and_prepare(run_id: str) -> RunPlan:
     return prepare(run_store.load_run(run_id))
+
+
+def _save_received(run_id: str, received: list[dict[str, Any]]) -> None:
+    Run.objects.filter(pk=run_id).update(received=received)
 
 
 class ActiveRun:
@@ -165,7 +184,14 @@ class ActiveRun:
             listener = asyncio.create_task(self.listen())
             plan = self.plan or await database_sync_to_async(_load_and_prepare)(self.run_id)
             self.model = plan.model
-            self.stream_task = asyncio.create_task(self.consume(plan.model, plan.messages))
+            if plan.has_media:
+                fit = sync_to_async(fitted_messages, thread_sensitive=False)
+                messages, received = await fit(plan)
+            else:  # text only: no thread hop before the first token
+                messages, received = fitted_messages(plan)
+            if received:
+                await database_sync_to_async(_save_received)(self.run_id, received)
+            self.stream_task = asyncio.create_task(self.consume(plan.model, messages))
             await self.stream_task
         except asyncio.CancelledError:
             if not self.stop_requested:
@@ -176,6 +202,8 @@ class ActiveRun:
         except llm.ProviderError as error:
             status, error_kind = Run.Status.ERROR, type(error).__name__
             error_message = user_errors.describe(error, retries=self.retries)
+        except MediaRejected as error:  # an attachment that no longer converts
+            status, error_kind, error_message = Run.Status.ERROR, "MediaRejected", str(error)
         except Exception as error:  # noqa: BLE001 - a bug must end this run, not the process
             logger.exception("run %s failed unexpectedly", self.run_id)
             status, error_kind = Run.Status.ERROR, "InternalError"

@@ -127,6 +127,6 @@ def convert_audio(audio: AudioFile, target: str) -> AudioFile:
     except av.FFmpegError as error:
         raise MediaRejected(
             f"The {NAMES[audio.media_type]} audio could not be converted to "
-            f"{NAMES[target]}: {error}."
+            f"{NAMES[target]} ({error.strerror or 'FFmpeg error'})."
         ) from None
     return AudioFile(out.getvalue(), target, audio.duration_s, audio.notes)

@@ -4,12 +4,16 @@ that cannot take a medium is refused before any request, and nothing leaves the 
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chat import attachments
 from chat.models import Attachment, Conversation, Message, Run
+from chat.renditions import RENDITIONS
 from tests.chat.test_consumers import Tab, latest_run, wait_for_status
 from tests.media import corpus
 
@@ -36,6 +40,7 @@ IMAGE_BOUNDS = {
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    RENDITIONS.clear()  # each test sees its own conversions happen
 
 
 @pytest.fixture
@@ -183,6 +188,62 @@ async def test_earlier_attachments_go_again_with_the_history_and_show_after_relo
     page = (await sync_to_async(client.get)(f"/c/{conversation.pk}/")).content.decode()
     assert f'src="/attachments/{attached.pk}/"' in page and "shot.png" in page
     assert "What the model received" in page
+
+
+async def test_converting_a_recording_never_holds_the_database_thread_everyone_shares(
+    user, conversation, connect, fake_provider, monkeypatch
+):
+    """While a recording converts, other requests still reach the database. Were the
+    conversion on Channels' database thread, the query below would wait behind it, and the
+    conversion would give up waiting for that query."""
+    connection = await sync_to_async(connect)("openai_compatible")
+    recording = corpus.tone("audio/webm", seconds=1.0)
+    attached = await sync_to_async(stored)(conversation, user, recording, "memo.webm",
+                                           "audio/webm")  # fmt: skip
+    converting, query_done = threading.Event(), threading.Event()
+    real_convert = attachments.convert_audio
+
+    def convert_after_the_query(audio, target):
+        converting.set()
+        if not query_done.wait(timeout=10):
+            raise RuntimeError("the database query never ran while this conversion did")
+        return real_convert(audio, target)
+
+    monkeypatch.setattr(attachments, "convert_audio", convert_after_the_query)
+    fake_provider.push_script(tokens=["A ", "tone."])
+    tab = Tab(user, conversation.pk)
+    await tab.connect()
+    await tab.send(**fields(connection, "fake-model", attached))
+    assert await asyncio.to_thread(converting.wait, 10)
+    assert await Conversation.objects.filter(pk=conversation.pk).aexists()
+    query_done.set()
+    run = await wait_for_status((await latest_run(conversation)).pk, Run.Status.DONE)
+    assert run.received[0]["media_type"] == "audio/mpeg"
+    await tab.close()
+
+
+async def test_a_stored_file_that_no_longer_converts_ends_the_run_with_a_clear_error(
+    user, conversation, connect, fake_provider
+):
+    connection = await sync_to_async(connect)("openai_compatible")
+    recording = corpus.tone("audio/webm", seconds=1.0)
+    attached = await sync_to_async(stored)(conversation, user, recording, "memo.webm",
+                                           "audio/webm")  # fmt: skip
+    blob = (await Attachment.objects.select_related("blob").aget(pk=attached.pk)).blob
+    with open(blob.file.path, "wb") as damaged:  # the storage lost or mangled it since upload
+        damaged.write(recording[:200])
+    tab = Tab(user, conversation.pk)
+    await tab.connect()
+    await tab.send(**fields(connection, "fake-model", attached))
+    await tab.until(r'data-status="streaming"')
+    run = await wait_for_status((await latest_run(conversation)).pk, Run.Status.ERROR)
+    assert run.error_kind == "MediaRejected"
+    assert run.error_message.startswith("memo.webm could not be prepared for fake-model")
+    assert "Attach the file again" in run.error_message  # what to do about it
+    assert fake_provider.requests() == []  # nothing half-made went out
+    frame = await tab.until(r'data-status="error"')
+    assert run.error_message in frame
+    await tab.close()
 
 
 def test_only_chat_completions_kinds_offer_an_image_detail_level():
