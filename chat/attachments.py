@@ -176,11 +176,13 @@ def attachments_for_send(
         raise ValidationError(
             {"attachments": f"At most {settings.PLAYGROUND_MAX_ATTACHMENTS} attachments a message."}
         )
+    if not wanted:
+        return []  # most turns: no query
     found = {
         str(a.pk): a
         for a in Attachment.objects.filter(
             pk__in=[i for i in wanted if _is_uuid(i)], conversation=conversation
-        )
+        ).select_related("blob")  # the chips show the size
     }
     missing = [i for i in wanted if i not in found or found[i].message_id is not None]
     if missing:

@@ -50,9 +50,10 @@ def _start_turn(conversation_id: int, owner_id: int, start: Any):
             {"connection": "That connection no longer exists; choose another."}
         ) from None
     articles = "".join(
-        run_frames.render_message(message)
-        for message in [*turn.new_messages, *(run.message for run in turn.runs)]
-    )
+        [run_frames.render_message(message, attachments=turn.attachments)
+         for message in turn.new_messages]
+        + [run_frames.render_message(run.message) for run in turn.runs]
+    )  # fmt: skip
     updates = run_frames.title(conversation.pk, conversation.display_title)
     if turn.answered is not None:  # its cards now say "answered", without the form
         calls = [call["id"] for call in turn.answered.tool_calls]

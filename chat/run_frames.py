@@ -5,23 +5,32 @@ Everything a model or a person wrote is escaped here or by the templates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 
-from chat.models import Message
+from chat.models import Attachment, Message
 
 
 def render_message(
-    message: Message, *, oob: bool = False, answered: Iterable[str] = (), latest: bool = True
+    message: Message,
+    *,
+    oob: bool = False,
+    answered: Iterable[str] = (),
+    latest: bool = True,
+    attachments: Sequence[Attachment] | None = None,
 ) -> str:
     """One message. `answered` holds the ids of tool calls that have results; the form for
-    typing results is offered only on the `latest` message, when some are still open."""
+    typing results is offered only on the `latest` message, when some are still open. A
+    user message's `attachments` are read from the database (or its prefetch) unless given."""
     done = set(answered)
     cards = [{**call, "answered": call["id"] in done} for call in message.tool_calls or []]
+    if attachments is None and message.role == Message.Role.USER:
+        attachments = message.attachments.all()  # lazy: evaluated by the template
     context = {
         "message": message,
+        "attached": attachments or (),
         "oob": oob,
         "tool_cards": cards,
         "awaiting_results": latest and any(not card["answered"] for card in cards),

@@ -6,7 +6,7 @@ database_sync_to_async.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ class Turn:
     new_messages: list[Message]  # the user's message, or the tool results typed
     runs: list[Run]
     answered: Message | None = None  # the assistant message whose tool calls were answered
+    attachments: list[Attachment] = field(default_factory=list)  # the user message's
 
 
 class ToolResultsError(ValueError):
@@ -94,7 +95,7 @@ def start_turn(
                 raise ValidationError({"attachments": "An attachment was sent meanwhile; attach "
                                                       "it again."})  # fmt: skip
         run = _start_answer(conversation, connection, settings)
-    return Turn(new_messages=[user_message], runs=[run])
+    return Turn(new_messages=[user_message], runs=[run], attachments=attachments)
 
 
 def start_tool_turn(

@@ -219,3 +219,41 @@ def test_a_recording_can_be_read_in_ranges_so_the_player_can_seek(member_client,
     assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
     several = member_client.get(url, HTTP_RANGE="bytes=0-1,5-6")
     assert several.status_code == 200  # more than one range: the whole file, as allowed
+
+
+def test_starting_a_turn_reads_the_database_a_fixed_number_of_times(
+    user, make_connection, make_conversation
+):
+    """Every query here comes before the request leaves, so before the first token: a
+    text-only turn makes none about attachments beyond reading the history's, and the
+    chips of the new message cost no query each."""
+    from django.db import connection as database
+    from django.test.utils import CaptureQueriesContext
+
+    from chat import attachments, consumers, run_store
+    from chat.run_settings import RunSettings
+
+    connection = make_connection()
+    run_settings = RunSettings(connection_id=connection.pk, model="fake-model")
+
+    def queries_to_start(count: int) -> list[str]:
+        conversation = make_conversation(user)
+        ids = [
+            str(attachments.store_upload(conversation, user, as_file(
+                jpeg_with_gps(color=(i, 0, 0)), f"{i}.jpg", "image/jpeg")).pk)
+            for i in range(count)
+        ]  # fmt: skip
+        with CaptureQueriesContext(database) as captured:
+            turn, plans, articles, _ = consumers._start_turn(
+                conversation.pk,
+                user.pk,
+                lambda c: run_store.start_turn(c, "look", run_settings, ids),
+            )
+        assert plans[0] is not None and articles.count('class="chip ') == count
+        return [query["sql"] for query in captured.captured_queries]
+
+    text_only, one, three = queries_to_start(0), queries_to_start(1), queries_to_start(3)
+    about_attachments = [sql for sql in text_only if "chat_attachment" in sql]
+    assert len(about_attachments) == 1  # the history's, prefetched
+    assert len(three) == len(one) + 2  # one claim per attachment, nothing more
+    assert len(one) == len(text_only) + 2  # the lookup of the chips and the claim
