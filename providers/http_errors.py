@@ -34,6 +34,11 @@ def excerpt(body: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
+def _sentence_body(text: str) -> str:
+    """The provider's words without their closing full stop: ours follows them."""
+    return text.rstrip().removesuffix(".") or text
+
+
 def error_details(body: str) -> tuple[str | None, str | None]:
     """(message, code) from the usual error shapes, or (None, None) when there are none."""
     try:
@@ -62,7 +67,7 @@ def error_from_response(
     status = response.status_code
     body = scrub(body, *secrets)
     message, code = error_details(body)
-    detail = message or excerpt(body) or response.reason_phrase or "no details"
+    detail = _sentence_body(message or excerpt(body) or response.reason_phrase or "no details")
     hint = should_retry_header(response.headers)
     common: dict[str, Any] = {"provider": provider, "status_code": status, "body": body}
 
@@ -129,7 +134,7 @@ def _hint(detail: str) -> str:
 def error_from_stream_payload(payload: dict[str, Any], *, provider: str) -> ProviderError:
     """An `{"error": ...}` object that arrived inside an HTTP 200 stream."""
     message, code = error_details(json.dumps(payload))
-    text = message or "unknown error"
+    text = _sentence_body(message or "unknown error")
     lowered = f"{code or ''} {text}".lower()
     if "rate" in lowered and "limit" in lowered:
         return RateLimitError(

@@ -54,6 +54,14 @@ def test_each_status_maps_to_its_error_class(status, body, error_class, words):
     assert error.status_code == status
 
 
+def test_a_provider_message_that_ends_a_sentence_is_not_given_a_second_full_stop():
+    body = {"error": {"message": "The model `m` does not exist or you do not have access to it.",
+                      "code": "model_not_found"}}  # fmt: skip
+    error, _ = fail_with(lambda _: httpx.Response(404, json=body))
+    assert "access to it. Pick a model" in str(error)
+    assert ".." not in str(error)
+
+
 def test_the_llamacpp_error_body_is_read():
     body = transcript("llamacpp-openai-error-400.json")
     error, _ = fail_with(lambda _: httpx.Response(400, content=body))
