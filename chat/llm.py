@@ -21,7 +21,6 @@ from providers import (
     AuthenticationError,
     BadRequestError,
     BaseChatModel,
-    Capabilities,
     ConfigurationError,
     FinishEvent,
     Image,
@@ -50,6 +49,8 @@ from providers import (
 from providers.tools import output_schema, tool_spec
 from providers.tools import safe_name as safe_tool_name
 
+model_capabilities = capabilities  # what a kind takes, narrowed by the model's family
+
 # Test seam: an httpx transport every model built here uses (tests point it at fakes).
 TRANSPORT: httpx.AsyncBaseTransport | None = None
 
@@ -64,11 +65,6 @@ def provider_label(kind: str) -> str:
 def provider_needs_key(kind: str) -> bool:
     spec = PROVIDERS.get(kind)
     return bool(spec and spec.api_key_required)
-
-
-def model_capabilities(kind: str, model: str | None) -> Capabilities:
-    """What a connection's provider takes, narrowed to the model's family when named."""
-    return capabilities(kind, model)
 
 
 def capability_summary(kind: str, model: str | None = None) -> tuple[str, list[str]]:

@@ -132,7 +132,7 @@ class Run(models.Model):
     error_kind = models.CharField(max_length=60, blank=True, default="")
     error_message = models.TextField(blank=True, default="")
     # What the model was sent for each attachment: [{"name", "kind", "media_type", "width",
-    # "height", "bytes", "duration_s", "tokens", "notes"}] (chat.attachments.sent_parts).
+    # "height", "bytes", "duration_s", "tokens", "notes"}] (chat.attachments.history_parts).
     received = models.JSONField(default=list, blank=True)
 
     class Meta:
