@@ -123,6 +123,11 @@ def _save(data: bytes, media_type: str, fields: dict[str, Any]) -> Attachment:
         raise
 
 
+def max_recording_seconds() -> int:
+    """The longest recording an upload may hold, in whole seconds (the recorder's limit)."""
+    return int(settings.PLAYGROUND_MAX_AUDIO_SECONDS)
+
+
 def pending(conversation: Conversation) -> list[Attachment]:
     """Attached in the composer but not sent yet."""
     return list(conversation.attachments.filter(message__isnull=True).select_related("blob"))

@@ -48,6 +48,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # Attached but not sent yet: back in the composer after a reload, nothing lost.
     context["pending_attachments"] = attachments.pending(current)
+    # The recorder stops itself at the limit, so a long recording is kept, not refused.
+    context["max_recording_seconds"] = attachments.max_recording_seconds()
     return render(request, "chat/playground.html", context)
 
 

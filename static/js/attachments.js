@@ -15,7 +15,8 @@
     }
   }
 
-  function upload(files) {
+  // `notice`: said once the upload is through (why a recording ended, say).
+  function upload(files, notice) {
     var composer = byId("composer");
     if (!composer || !files.length) return Promise.resolve();
     var body = new FormData();
@@ -34,7 +35,7 @@
         var holder = document.createElement("div");
         holder.innerHTML = html;
         var refusals = holder.querySelector(".upload-errors");
-        errors.innerHTML = "";
+        errors.textContent = notice || "";
         if (refusals) errors.appendChild(refusals);
         var chips = byId("attachment-chips");
         Array.prototype.slice.call(holder.querySelectorAll(".chip")).forEach(function (chip) {
@@ -87,6 +88,10 @@
 
   var recording = null;
 
+  function formatTime(seconds) {
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
   function startRecording() {
     if (!navigator.mediaDevices || !window.MediaRecorder) {
       byId("upload-errors").textContent = "This browser cannot record audio.";
@@ -102,6 +107,7 @@
       var samples = new Float32Array(analyser.fftSize);
       var chunks = [];
       var started = Date.now();
+      var limit = Number(byId("composer").dataset.maxRecordSeconds) || 0;
       recording = { recorder: recorder, stream: stream, context: context };
       recorder.ondataavailable = function (event) { if (event.data.size) chunks.push(event.data); };
       recorder.onstop = function () {
@@ -110,18 +116,23 @@
         context.close();
         byId("recorder").hidden = true;
         byId("record-button").disabled = false;
+        var notice = recording.notice;
         recording = null;
         var blob = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
         var stamp = new Date().toISOString().slice(11, 19).replace(/:/g, "-");
-        upload([new File([blob], "recording-" + stamp + ".webm", { type: blob.type })]);
+        upload([new File([blob], "recording-" + stamp + ".webm", { type: blob.type })], notice);
       };
       recording.timer = setInterval(function () {
-        var seconds = Math.floor((Date.now() - started) / 1000);
-        byId("recorder-time").textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+        byId("recorder-time").textContent = formatTime(Math.floor((Date.now() - started) / 1000));
         analyser.getFloatTimeDomainData(samples);
         var peak = 0;
         for (var i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]));
         byId("recorder-level").value = Math.min(1, peak);
+        // Stop a little before the server's limit: what was said is kept, not refused.
+        if (limit && (Date.now() - started) / 1000 >= limit - 0.5 && recorder.state === "recording") {
+          recording.notice = "The recording stopped at the " + formatTime(Math.floor(limit)) + " limit.";
+          recorder.stop();
+        }
       }, 100);
       recorder.start(250);
       byId("recorder").hidden = false;

@@ -8,6 +8,7 @@ import base64
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import create_admin_through_setup
 from tests.e2e.journeys import (
     add_connection,
     expect_new_answer,
@@ -15,6 +16,7 @@ from tests.e2e.journeys import (
     new_conversation,
     wait_until_finished,
 )
+from tests.e2e.servers import PlaygroundServer
 from tests.media import corpus
 
 
@@ -178,3 +180,26 @@ def test_a_text_only_model_is_refused_the_image_and_nothing_is_lost(
     expect(chips(page)).to_have_count(1)
     expect(page.get_by_label("Message")).to_have_value("Read this chart")
     assert fake.requests() == []
+
+
+@pytest.fixture
+def short_recordings_server(tmp_path_factory):
+    """A server whose recordings may last two seconds."""
+    server = PlaygroundServer(tmp_path_factory.mktemp("short"),
+                              extra_env={"PLAYGROUND_MAX_AUDIO_SECONDS": "2"})  # fmt: skip
+    server.migrate()
+    yield server.start()
+    server.stop()
+
+
+def test_the_recorder_stops_itself_at_the_limit_and_keeps_the_recording(
+    page: Page, short_recordings_server
+):
+    create_admin_through_setup(page, short_recordings_server.url)
+    page.get_by_role("button", name="Record audio").click()
+    expect(page.get_by_role("button", name="Stop recording")).to_be_visible()
+    # Nobody presses Stop: the recorder ends before the server would refuse the file.
+    expect(page.get_by_role("button", name="Stop recording")).to_be_hidden(timeout=10_000)
+    expect(chips(page)).to_have_count(1, timeout=10_000)
+    expect(chips(page).first).to_contain_text("0:0")
+    expect(page.locator("#upload-errors")).to_have_text("The recording stopped at the 0:02 limit.")
