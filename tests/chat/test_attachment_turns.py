@@ -190,6 +190,32 @@ async def test_earlier_attachments_go_again_with_the_history_and_show_after_relo
     assert "What the model received" in page
 
 
+async def test_an_earlier_image_is_left_out_and_said_so_when_the_next_model_takes_none(
+    user, conversation, connect, fake_provider
+):
+    vision = await sync_to_async(connect)("openai_compatible")
+    text_only = await sync_to_async(connect)("ollama")
+    photo = corpus.encoded(corpus.upright(), "PNG")
+    attached = await sync_to_async(stored)(conversation, user, photo, "shot.png", "image/png")
+    tab = Tab(user, conversation.pk)
+    await tab.connect()
+    await tab.send(**fields(vision, "fake-model", attached))
+    await tab.until(r'data-status="streaming"')
+    first = await wait_for_status((await latest_run(conversation)).pk, Run.Status.DONE)
+    fake_provider.push_script(tokens=["Words ", "only."])  # whatever the model's name
+    await tab.send(**fields(text_only, "llama3.2", message="And in words only?"))
+    await tab.until(r"And in words only\?")
+    second = await wait_for_status((await latest_run(conversation)).pk, Run.Status.DONE)
+    assert second.pk != first.pk
+    assert fake_provider.requests()[-1]["received"] == []  # no image went to the text model
+    assert second.received == [
+        {"name": "shot.png", "kind": "image", "left_out": "llama3.2 takes no images"}
+    ]
+    frame = await tab.until(r"left out")
+    assert "llama3.2 takes no images" in frame
+    await tab.close()
+
+
 async def test_converting_a_recording_never_holds_the_database_thread_everyone_shares(
     user, conversation, connect, fake_provider, monkeypatch
 ):
