@@ -31,6 +31,7 @@ from providers.messages import Audio, Image, Message, assistant, system, tool_re
 from providers.rate_limiter import InMemoryRateLimiter
 from providers.registry import PROVIDERS, alist_models, init_chat_model, list_models
 from providers.response import Response
+from providers.secrets import scrub_error, scrub_secrets
 
 __all__ = [
     "CAPABILITIES",
@@ -66,6 +67,8 @@ __all__ = [
     "capabilities",
     "init_chat_model",
     "list_models",
+    "scrub_error",
+    "scrub_secrets",
     "system",
     "tool_result",
     "user",

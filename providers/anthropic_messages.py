@@ -2,9 +2,10 @@
 
 Differences from OpenAI that matter here: the system prompt is a top-level field,
 `max_tokens` is required, there is no seed, new models refuse temperature and top_p
-together, usage arrives in message_start (input) and message_delta (cumulative output), a
-stream ends with `message_stop` (no [DONE]), and errors can arrive as `event: error` after
-HTTP 200.
+together, usage arrives in message_start (input) and message_delta (cumulative output) and
+is passed on as it comes (a stopped answer still knows its input tokens), a stream ends with
+`message_stop` (no [DONE]), and errors can arrive as `event: error` after HTTP 200. The base
+URL is taken with or without `/v1`, as the Anthropic SDK takes ANTHROPIC_BASE_URL.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from providers.http_errors import (
 )
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
+from providers.secrets import clip
 from providers.sse import SSEParser
 from providers.streaming import post_stream
-from providers.tools import safe_name
+from providers.tools import safe_name, tool_arguments
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096  # the API requires one; this is what is sent when none was chosen
@@ -102,7 +104,7 @@ class AnthropicStreamState:
             payload = orjson.loads(data)
         except ValueError as error:
             raise MalformedResponseError(
-                f"The server sent a stream event that is not JSON: {data[:120]!r}.",
+                f"The server sent a stream event that is not JSON: {clip(data, 120)!r}.",
                 provider="anthropic",
             ) from error
         kind = payload.get("type") or event
@@ -139,16 +141,17 @@ class AnthropicStreamState:
                 for field in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
             ) if usage else None  # fmt: skip
             self.output_tokens = usage.get("output_tokens")
-            return []
+            return self._usage_so_far()
         if kind == "message_delta":
             reason = (payload.get("delta") or {}).get("stop_reason")
             if reason:
                 self.finish_reason = STOP_REASONS.get(reason, reason)
                 self.metadata["stop_reason"] = reason
             usage = payload.get("usage") or {}
-            if usage.get("output_tokens") is not None:
-                self.output_tokens = usage["output_tokens"]  # cumulative: the last one wins
-            return []
+            if usage.get("output_tokens") is None:
+                return []
+            self.output_tokens = usage["output_tokens"]  # cumulative: the last one wins
+            return self._usage_so_far()
         if kind == "message_stop":
             self.done = True
             return self._finish()
@@ -157,14 +160,14 @@ class AnthropicStreamState:
         return []  # ping and event types added later
 
     def _tool_call(self, tool: dict[str, Any]) -> ToolCallEvent:
-        try:
-            arguments = json.loads(tool["json"] or "{}")
-        except ValueError as error:
-            raise MalformedResponseError(
-                f"The model called {tool['name']} with input that is not valid JSON.",
-                provider="anthropic",
-            ) from error
+        arguments = tool_arguments(tool["name"], tool["json"], provider="anthropic")
         return ToolCallEvent(ToolCall(tool["id"], tool["name"], arguments))
+
+    def _usage_so_far(self) -> list[StreamEvent]:
+        """Usage as soon as it is reported, so an answer stopped early still shows it."""
+        if self.input_tokens is None and self.output_tokens is None:
+            return []
+        return [UsageEvent(Usage(self.input_tokens, self.output_tokens))]
 
     def _finish(self) -> list[StreamEvent]:
         events: list[StreamEvent] = []
@@ -184,9 +187,20 @@ class AnthropicChatModel(BaseChatModel):
             headers["x-api-key"] = api_key
         return headers
 
+    @classmethod
+    def normalise_base_url(cls, base_url: str) -> str:
+        """`…/v1` whether given with it (this layer's habit) or without (the Anthropic SDK's,
+        LangChain's and most tools' ANTHROPIC_BASE_URL=http://127.0.0.1:8080)."""
+        url = base_url.rstrip("/")
+        return url if url.endswith("/v1") else url + "/v1"
+
+    @classmethod
+    def models_url(cls, base_url: str) -> str:
+        return cls.normalise_base_url(base_url) + "/models"
+
     @property
     def endpoint(self) -> str:
-        return self.config.base_url.rstrip("/") + "/messages"
+        return self.normalise_base_url(self.config.base_url) + "/messages"
 
     def check_parameters(self) -> None:
         config = self.config

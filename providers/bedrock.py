@@ -39,7 +39,9 @@ from providers.events import (
 )
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
+from providers.secrets import clip
 from providers.streaming import post_stream
+from providers.tools import tool_arguments
 
 STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
                 "tool_use": "tool_calls", "content_filtered": "content_filter",
@@ -152,7 +154,14 @@ class BedrockStreamState:
                 provider="bedrock",
             )
         event = headers.get(":event-type")
-        body = json.loads(payload or b"{}")
+        try:
+            body = json.loads(payload or b"{}")
+        except ValueError:
+            raise MalformedResponseError(
+                f"Bedrock sent a {event} event that is not JSON: "
+                f"{clip(payload.decode('utf-8', errors='replace'), 120)!r}.",
+                provider="bedrock",
+            ) from None
         if event == "contentBlockDelta":
             delta = body.get("delta") or {}
             if delta.get("text"):
@@ -172,10 +181,9 @@ class BedrockStreamState:
             tool = self._tools.pop(body.get("contentBlockIndex", -1), None)
             if tool is None:
                 return []
-            arguments = json.loads(tool["input"] or "{}")
-            return [
-                ToolCallEvent(ToolCall(tool.get("toolUseId", ""), tool.get("name", ""), arguments))
-            ]
+            name = tool.get("name", "")
+            arguments = tool_arguments(name, tool["input"], provider="bedrock")
+            return [ToolCallEvent(ToolCall(tool.get("toolUseId", ""), name, arguments))]
         if event == "messageStop":
             self.stopped = True
             reason = body.get("stopReason")
@@ -199,7 +207,7 @@ def _message(payload: bytes) -> str:
     try:
         body = json.loads(payload or b"{}")
     except ValueError:
-        return payload[:200].decode("utf-8", errors="replace")
+        return clip(payload.decode("utf-8", errors="replace"), 200)
     return str(body.get("message") or body.get("Message") or body)
 
 
@@ -283,7 +291,13 @@ class BedrockChatModel(BaseChatModel):
 
     def aws_credentials(self) -> Any:
         """An access key given with the connection, else a named profile, else botocore's
-        usual chain (environment, ~/.aws, instance role)."""
+        usual chain (environment, ~/.aws, instance role). Their secret parts are remembered
+        among the model's secrets, to be scrubbed from errors."""
+        credentials = self._find_aws_credentials()
+        self.resolved_secrets.add(credentials.secret_key, credentials.token)
+        return credentials
+
+    def _find_aws_credentials(self) -> Any:
         botocore = _botocore()
         extra, secrets = self.config.extra, self.config.secrets
         if extra.get("aws_access_key_id"):

@@ -1,8 +1,10 @@
 """The chat-model base: retries, rate limiting, invoke/stream/batch — one code path.
 
 A protocol implements one method, `_astream_once(messages)`, which streams the events of a
-single HTTP attempt in batches (one list per network read: fewer generator hops per token). Everything else (retries with backoff, the rate limiter, collecting a
-`Response`, the sync wrappers, batches) lives here once.
+single HTTP attempt in batches (one list per network read: fewer generator hops per token).
+Everything else (retries with backoff, the rate limiter, collecting a `Response`, the sync
+wrappers, batches) lives here once — and so does taking every secret the model holds out of
+each error that leaves it (`secret_values`, `providers.secrets.scrub_error`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from providers.messages import Message, MessagesInput, as_messages
 from providers.rate_limiter import InMemoryRateLimiter
 from providers.response import Response
 from providers.retry import MAX_HINTED_DELAY, Backoff
+from providers.secrets import ResolvedSecrets, scrub_error, usable_secrets
 from providers.tools import OutputSchema, ToolSpec, output_schema, tool_spec
 
 T = TypeVar("T")
@@ -70,11 +73,14 @@ class BaseChatModel:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         backoff: Backoff = DEFAULT_BACKOFF,
+        resolved_secrets: ResolvedSecrets | None = None,
     ) -> None:
         self.config = config
         self._transport = transport
         self._sleep = sleep
         self._backoff = backoff
+        # Credentials found at request time (Vertex tokens, AWS keys from the environment).
+        self.resolved_secrets = resolved_secrets or ResolvedSecrets()
 
     def __repr__(self) -> str:
         return (
@@ -96,6 +102,17 @@ class BaseChatModel:
             transport=self._transport,
             sleep=self._sleep,
             backoff=self._backoff,
+            resolved_secrets=self.resolved_secrets,
+        )
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret this model holds: the API key (from the call or the environment), the
+        other credentials of `config.secrets`, and those resolved for its requests so far.
+        Errors leaving the model are already scrubbed of them; pass them to
+        `providers.scrub_secrets` to scrub any other text."""
+        config = self.config
+        return usable_secrets(
+            (config.api_key, *config.secrets.values(), *self.resolved_secrets.values())
         )
 
     # -- tools and structured output ---------------------------------------------------------
@@ -124,12 +141,33 @@ class BaseChatModel:
         """Where this protocol puts a structured answer (the text, unless overridden)."""
         return response.text
 
+    def parse_structured(self, response: Response) -> Any:
+        """The structured answer of `response`, validated against the output schema; a
+        MalformedResponseError (scrubbed of this model's secrets) when it does not fit."""
+        if self.config.output is None:
+            raise ConfigurationError("This model has no output schema: use with_structured_output.")
+        try:
+            return self.config.output.parse(self.structured_text(response))
+        except ProviderError as error:
+            scrub_error(error, self.secret_values())
+            raise
+
     # -- what a protocol implements ----------------------------------------------------------
 
     @classmethod
     def auth_headers(cls, api_key: str | None) -> dict[str, str]:
         """Headers that carry the credentials (also used to list models)."""
         return {}
+
+    @classmethod
+    def normalise_base_url(cls, base_url: str) -> str:
+        """The base URL as this protocol addresses it, from the forms its ecosystem accepts
+        (the OpenAI convention, used as given, unless overridden)."""
+        return base_url
+
+    def body_retry_hint(self, body: str) -> float | None:
+        """A retry delay carried in an error body rather than in headers (Gemini)."""
+        return None
 
     @classmethod
     def models_url(cls, base_url: str) -> str:
@@ -165,31 +203,38 @@ class BaseChatModel:
     async def astream_batches(self, messages: MessagesInput) -> AsyncIterator[list[StreamEvent]]:
         """`astream` as lists of events, one per network read: for relays that pay a cost
         per item handed over (the playground's run engine)."""
-        conversation = as_messages(messages)
-        attempt = 0
-        while True:
-            if self.config.rate_limiter is not None:
-                await self.config.rate_limiter.aacquire()
-            produced_output = False
-            try:
-                async with contextlib.aclosing(self._astream_once(conversation)) as batches:
-                    async for batch in batches:
-                        if not produced_output:
-                            produced_output = any(isinstance(e, OUTPUT_EVENTS) for e in batch)
-                        yield batch
-                return
-            except ProviderError as error:
-                if (
-                    produced_output
-                    or not error.retryable
-                    or attempt >= self.config.max_retries
-                    or (error.retry_after or 0) > MAX_HINTED_DELAY
-                ):
-                    raise
-                attempt += 1
-                delay = self._backoff.delay(attempt, error.retry_after)
-                yield [RetryEvent(attempt=attempt, delay=delay, error=error)]
-                await self._sleep(delay)
+        try:
+            conversation = as_messages(messages)
+            attempt = 0
+            while True:
+                if self.config.rate_limiter is not None:
+                    await self.config.rate_limiter.aacquire()
+                produced_output = False
+                try:
+                    async with contextlib.aclosing(self._astream_once(conversation)) as batches:
+                        async for batch in batches:
+                            if not produced_output:
+                                produced_output = any(isinstance(e, OUTPUT_EVENTS) for e in batch)
+                            yield batch
+                    return
+                except ProviderError as error:
+                    if (
+                        produced_output
+                        or not error.retryable
+                        or attempt >= self.config.max_retries
+                        or (error.retry_after or 0) > MAX_HINTED_DELAY
+                    ):
+                        raise
+                    attempt += 1
+                    delay = self._backoff.delay(attempt, error.retry_after)
+                    scrub_error(error, self.secret_values())
+                    yield [RetryEvent(attempt=attempt, delay=delay, error=error)]
+                    await self._sleep(delay)
+        except ProviderError as error:
+            # Whatever raised it (a decoder quoting the stream, an echoed error body), no
+            # secret of this model leaves with it.
+            scrub_error(error, self.secret_values())
+            raise
 
     def stream(self, messages: MessagesInput) -> Iterator[StreamEvent]:
         """The sync face of `astream`, driven by an event loop in a worker thread."""
@@ -249,7 +294,7 @@ class BaseChatModel:
         if response.raw is not None:
             response.raw = {**response.raw, "text": response.text}
         if self.config.output is not None:
-            response.parsed = self.config.output.parse(self.structured_text(response))
+            response.parsed = self.parse_structured(response)
         return response
 
     def invoke(self, messages: MessagesInput) -> Response:

@@ -11,7 +11,8 @@
     └── MalformedResponseError    unparseable or truncated stream, invalid structured output
 
 Messages are written for the person at the keyboard: what happened, then what to try. They
-never contain an API key (bodies are redacted before they are attached).
+never carry a secret the model holds: every error leaving a model is scrubbed of them, in its
+message, body, args and chained errors (`providers.secrets`).
 """
 
 from __future__ import annotations

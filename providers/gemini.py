@@ -3,8 +3,9 @@
 Roles are `user` and `model`, the system prompt is `systemInstruction`, parameters live in
 `generationConfig` (camelCase), media are `inlineData` with bare base64, every event is a
 whole GenerateContentResponse carrying only the new text, there is no [DONE] (the event with
-a finishReason is the end), a blocked prompt has no candidates, and `finishReason` stays
-STOP when the model calls a function.
+a finishReason is the end, its `usageMetadata` passed on as each event brings it), a blocked
+prompt has no candidates, and `finishReason` stays STOP when the model calls a function. The
+base URL is taken with or without its API version, as the google-genai SDK takes it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,7 @@ from urllib.parse import quote
 import orjson
 
 from providers.chat_model import BaseChatModel
-from providers.errors import (
-    BadRequestError,
-    MalformedResponseError,
-    ProviderError,
-    RateLimitError,
-)
+from providers.errors import BadRequestError, MalformedResponseError
 from providers.events import (
     FinishEvent,
     ReasoningDelta,
@@ -34,14 +30,18 @@ from providers.events import (
     Usage,
     UsageEvent,
 )
-from providers.messages import Attachment, Message
+from providers.http_errors import error_from_stream_payload
+from providers.messages import Attachment, Message, with_tool_names
 from providers.redact import redact
+from providers.secrets import clip
 from providers.sse import SSEParser
 from providers.streaming import post_stream
+from providers.tools import tool_arguments
 
 FINISH_REASONS = {"STOP": "stop", "MAX_TOKENS": "length"}
 FILTERED = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
+_API_VERSION = re.compile(r"/v\d+(?:alpha|beta)?\d*$")
 
 
 # Gemini's documented names where they differ from the registered media type.
@@ -55,14 +55,12 @@ def _inline(attachment: Attachment) -> dict[str, Any]:
 
 
 def encode_contents(messages: list[Message]) -> list[dict[str, Any]]:
-    names_by_call: dict[str, str] = {}
     contents: list[dict[str, Any]] = []
-    for message in messages:
+    for message in with_tool_names(messages):
         if message.role == "system":
             continue
         if message.role == "tool":
-            name = names_by_call.get(message.tool_call_id or "", "")
-            response = {"name": name, "response": {"result": message.text}}
+            response = {"name": message.tool_name or "", "response": {"result": message.text}}
             if message.tool_call_id:
                 response["id"] = message.tool_call_id
             contents.append({"role": "user", "parts": [{"functionResponse": response}]})
@@ -71,7 +69,6 @@ def encode_contents(messages: list[Message]) -> list[dict[str, Any]]:
         if message.text:
             parts.append({"text": message.text})
         for call in message.tool_calls:
-            names_by_call[call.id] = call.name
             part = {"functionCall": {"name": call.name, "args": call.arguments, "id": call.id}}
             if call.signature:
                 part["thoughtSignature"] = call.signature  # verbatim, as Gemini gave it
@@ -106,16 +103,13 @@ class GeminiStreamState:
             chunk = orjson.loads(data)
         except ValueError as error:
             raise MalformedResponseError(
-                f"Gemini sent an event that is not JSON: {data[:120]!r}.", provider="google_genai"
+                f"Gemini sent an event that is not JSON: {clip(data, 120)!r}.",
+                provider="google_genai",
             ) from error
         if isinstance(chunk, list):  # errors on the stream endpoint may come wrapped in [...]
             chunk = chunk[0] if chunk else {}
         if chunk.get("error"):
-            error = chunk["error"]
-            raise ProviderError(
-                f"Gemini reported an error in the middle of the answer: {error.get('message')}.",
-                provider="google_genai",
-            )
+            raise error_from_stream_payload(chunk, provider="google_genai")
         self.usage = chunk.get("usageMetadata") or self.usage
         for key in ("modelVersion", "responseId"):
             if key in chunk:
@@ -140,8 +134,9 @@ class GeminiStreamState:
             if call:
                 call_id = call.get("id") or f"call_{self._calls}"
                 self._calls += 1
+                name = call.get("name", "")
                 events.append(ToolCallEvent(ToolCall(
-                    call_id, call.get("name", ""), call.get("args") or {},
+                    call_id, name, tool_arguments(name, call.get("args"), provider="google_genai"),
                     signature=part.get("thoughtSignature"),
                 )))  # fmt: skip
         reason = candidate.get("finishReason")
@@ -149,7 +144,16 @@ class GeminiStreamState:
             self.done = True
             self.metadata["finishReason"] = reason
             events.extend(self._finish(reason))
+        elif chunk.get("usageMetadata"):
+            events.append(UsageEvent(self._usage()))  # so far: an answer stopped early has it
         return events
+
+    def _usage(self) -> Usage:
+        # Thinking tokens are billed as output.
+        output = (self.usage.get("candidatesTokenCount") or 0) + (
+            self.usage.get("thoughtsTokenCount") or 0
+        )
+        return Usage(self.usage.get("promptTokenCount"), output)
 
     def _finish(self, reason: str) -> list[StreamEvent]:
         if self._calls:
@@ -161,10 +165,7 @@ class GeminiStreamState:
         events: list[StreamEvent] = []
         if self.usage:
             self.metadata["usageMetadata"] = self.usage
-            output = (self.usage.get("candidatesTokenCount") or 0) + (
-                self.usage.get("thoughtsTokenCount") or 0
-            )
-            events.append(UsageEvent(Usage(self.usage.get("promptTokenCount"), output)))
+            events.append(UsageEvent(self._usage()))
         events.append(FinishEvent(finish, raw=redact(self.metadata)))
         return events
 
@@ -182,6 +183,17 @@ class GeminiChatModel(BaseChatModel):
     async def request_auth_headers(self) -> dict[str, str]:
         """The credentials for one request (Vertex fetches a fresh token here)."""
         return self.auth_headers(self.config.api_key)
+
+    @classmethod
+    def normalise_base_url(cls, base_url: str) -> str:
+        """`https://generativelanguage.googleapis.com`, as the google-genai SDK takes it, gets
+        the API version the layer speaks (/v1beta); a URL that names a version keeps it."""
+        url = base_url.rstrip("/")
+        return url if _API_VERSION.search(url) else url + "/v1beta"
+
+    def body_retry_hint(self, body: str) -> float | None:
+        # A per-minute quota says in its body when to come back; a daily one does not.
+        return retry_delay(body)
 
     @property
     def endpoint(self) -> str:
@@ -222,19 +234,8 @@ class GeminiChatModel(BaseChatModel):
         body = orjson.dumps(self.build_body(messages))
         credentials = await self.request_auth_headers()
         headers = {"content-type": "application/json", **credentials}
-        async for batch in post_stream(
-            self, self.endpoint, body, headers, GeminiDecoder(),
-            secrets=tuple(credentials.values()), adjust_error=_with_retry_delay,
-        ):  # fmt: skip
+        async for batch in post_stream(self, self.endpoint, body, headers, GeminiDecoder()):
             yield batch
-
-
-def _with_retry_delay(error: ProviderError, body: str) -> ProviderError:
-    hint = retry_delay(body) if isinstance(error, RateLimitError) else None
-    if hint is not None:
-        # A per-minute quota says when to come back; a daily one does not.
-        error.retry_after, error.retryable = hint, True
-    return error
 
 
 class GeminiDecoder:

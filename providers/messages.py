@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -61,6 +61,7 @@ class Message:
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     metadata: dict = field(default_factory=dict, compare=False)
+    tool_name: str | None = None  # on a tool result: the tool that was called
 
 
 def system(text: str) -> Message:
@@ -75,8 +76,27 @@ def assistant(text: str = "", tool_calls: Sequence[ToolCall] = ()) -> Message:
     return Message(role="assistant", text=text, tool_calls=tuple(tool_calls))
 
 
-def tool_result(call_id: str, content: str) -> Message:
-    return Message(role="tool", text=content, tool_call_id=call_id)
+def tool_result(call_id: str, content: str, *, name: str | None = None) -> Message:
+    """What a tool returned for the call `call_id`. `name` is the tool's; when it is not
+    given it is found from the call earlier in the history (see `with_tool_names`)."""
+    return Message(role="tool", text=content, tool_call_id=call_id, tool_name=name)
+
+
+def with_tool_names(messages: Sequence[Message]) -> list[Message]:
+    """The messages with every tool result naming its tool: the name it was given, else that
+    of the latest earlier assistant call with its id (ids repeat across turns on servers
+    that number calls per answer). Gemini and Ollama need the name; results carry only ids."""
+    names: dict[str, str] = {}
+    named: list[Message] = []
+    for message in messages:
+        for call in message.tool_calls:
+            names[call.id] = call.name
+        if message.role == "tool" and not message.tool_name:
+            name = names.get(message.tool_call_id or "")
+            if name:
+                message = replace(message, tool_name=name)
+        named.append(message)
+    return named
 
 
 MessagesInput = str | Message | Sequence[Message]

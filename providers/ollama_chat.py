@@ -1,15 +1,16 @@
 """Ollama's native `/api/chat` (`ollama`): NDJSON lines, options by Modelfile names.
 
 Sampling parameters go under `options` (`num_predict` is max tokens), images are bare
-base64 on the message, a tool call arrives whole with its arguments as an object, usage is
-on the final `done` line, and an error mid-stream is an `{"error": ...}` line with HTTP 200.
+base64 on the message, a tool call arrives whole with its arguments as an object, a tool
+result names its tool (`tool_name`), usage is on the final `done` line, and an error
+mid-stream is an `{"error": ...}` line with HTTP 200. The base URL is read as Ollama reads
+OLLAMA_HOST (`ollama_host`).
 """
 
 from __future__ import annotations
 
 import base64
 import codecs
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -34,16 +35,63 @@ from providers.events import (
 from providers.http_errors import (
     error_from_stream_payload,
 )
-from providers.messages import Audio, Image, Message
+from providers.messages import Audio, Image, Message, with_tool_names
 from providers.redact import redact
+from providers.secrets import clip
 from providers.streaming import post_stream
-from providers.tools import function_tools
+from providers.tools import function_tools, tool_arguments
+
+DEFAULT_PORT = "11434"
+SCHEME_PORTS = {"http": "80", "https": "443"}
+UNSPECIFIED_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # bind addresses, not destinations
+
+
+def ollama_host(value: str) -> str:
+    """A base URL from OLLAMA_HOST's forms, by Ollama's own rule (envconfig.Host): no scheme
+    means http on port 11434 (`host`, `host:port`, `:port`), `http://host` port 80 and
+    `https://host` 443; a path (a proxy's prefix) is kept, but not a trailing /api, which
+    this layer adds itself. Bind-all addresses (0.0.0.0) become loopback, as Ollama's own
+    client does."""
+    text = value.strip().strip("\"'").strip()
+    scheme, separator, rest = text.partition("://")
+    default_port = SCHEME_PORTS.get(scheme, DEFAULT_PORT)
+    if not separator:
+        scheme, rest, default_port = "http", text, DEFAULT_PORT
+        if text == "ollama.com":  # Ollama's cloud, named bare
+            scheme, default_port = "https", SCHEME_PORTS["https"]
+    hostport, _, path = rest.partition("/")
+    host, port = _split_host_port(hostport)
+    host = UNSPECIFIED_HOSTS.get(host, host) or "127.0.0.1"
+    if port is None or not port.isdigit() or int(port) > 65535:
+        port = default_port
+    segments = [segment for segment in path.split("/") if segment]
+    if segments and segments[-1] == "api":
+        segments.pop()
+    address = f"[{host}]" if ":" in host else host
+    if port != SCHEME_PORTS.get(scheme):
+        address += f":{port}"
+    return f"{scheme}://{address}" + "".join(f"/{segment}" for segment in segments)
+
+
+def _split_host_port(hostport: str) -> tuple[str, str | None]:
+    """(host, port) like Go's net.SplitHostPort, the port None when there is none."""
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end != -1 and hostport[end + 1 : end + 2] == ":":
+            return hostport[1:end], hostport[end + 2 :]
+        return hostport.strip("[]"), None
+    if hostport.count(":") == 1:
+        host, port = hostport.split(":")
+        return host, port
+    return hostport, None
+
 
 METADATA_KEYS = ("model", "created_at", "done_reason", "total_duration", "load_duration",
                  "prompt_eval_count", "eval_count", "eval_duration")  # fmt: skip
 
 
 def encode_message(message: Message) -> dict[str, Any]:
+    """One message; a tool result's `tool_name` comes from `with_tool_names`."""
     encoded: dict[str, Any] = {"role": message.role, "content": message.text}
     images = []
     for attachment in message.attachments:
@@ -61,8 +109,10 @@ def encode_message(message: Message) -> dict[str, Any]:
             {"id": call.id, "function": {"name": call.name, "arguments": call.arguments}}
             for call in message.tool_calls
         ]
+    if message.role == "tool" and message.tool_name:
+        encoded["tool_name"] = message.tool_name  # what Ollama's tool-calling docs send
     if message.role == "tool" and message.tool_call_id:
-        encoded["tool_call_id"] = message.tool_call_id
+        encoded["tool_call_id"] = message.tool_call_id  # newer builds match on it
     return encoded
 
 
@@ -76,7 +126,7 @@ class OllamaStreamState:
             chunk = orjson.loads(line)
         except ValueError as error:
             raise MalformedResponseError(
-                f"Ollama sent a line that is not JSON: {line[:120]!r}.", provider="ollama"
+                f"Ollama sent a line that is not JSON: {clip(line, 120)!r}.", provider="ollama"
             ) from error
         if chunk.get("error"):
             raise error_from_stream_payload(chunk, provider="ollama")
@@ -88,12 +138,11 @@ class OllamaStreamState:
             events.append(TextDelta(message["content"]))
         for call in message.get("tool_calls") or ():
             function = call.get("function") or {}
-            arguments = function.get("arguments") or {}
-            if isinstance(arguments, str):
-                arguments = json.loads(arguments or "{}")
+            name = function.get("name", "")
+            arguments = tool_arguments(name, function.get("arguments"), provider="ollama")
             call_id = call.get("id") or f"call_{self._calls}"
             self._calls += 1
-            events.append(ToolCallEvent(ToolCall(call_id, function.get("name", ""), arguments)))
+            events.append(ToolCallEvent(ToolCall(call_id, name, arguments)))
         if chunk.get("done"):
             self.done = True
             events.append(
@@ -120,6 +169,10 @@ class OllamaChatModel(BaseChatModel):
     @classmethod
     def auth_headers(cls, api_key: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    @classmethod
+    def normalise_base_url(cls, base_url: str) -> str:
+        return ollama_host(base_url)
 
     @classmethod
     def models_url(cls, base_url: str) -> str:
@@ -149,7 +202,7 @@ class OllamaChatModel(BaseChatModel):
         options.update(extra.pop("options", {}))
         body: dict[str, Any] = {
             "model": config.model,
-            "messages": [encode_message(message) for message in messages],
+            "messages": [encode_message(message) for message in with_tool_names(messages)],
             "stream": True,  # the default, said out loud
         }
         if options:

@@ -37,9 +37,10 @@ from providers.http_errors import (
 )
 from providers.messages import Audio, Image, Message
 from providers.redact import redact
+from providers.secrets import clip
 from providers.sse import SSEParser
 from providers.streaming import post_stream
-from providers.tools import function_tools, safe_name
+from providers.tools import function_tools, safe_name, tool_arguments
 
 FINISH_REASONS = {
     "stop": "stop",
@@ -63,7 +64,9 @@ def encode_message(message: Message) -> dict[str, Any]:
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.text}
     if message.role == "assistant":
-        encoded: dict[str, Any] = {"role": "assistant", "content": message.text or None}
+        # "" rather than null when only tool calls are carried: llama-cpp-python and other
+        # strict servers refuse a null content, and OpenAI, vLLM and llama.cpp take "".
+        encoded: dict[str, Any] = {"role": "assistant", "content": message.text}
         if message.tool_calls:
             encoded["tool_calls"] = [
                 {
@@ -116,12 +119,12 @@ class OpenAIStreamState:
             chunk = orjson.loads(data)  # once per streamed token: the relay's hottest call
         except ValueError as error:
             raise MalformedResponseError(
-                f"The server sent a stream chunk that is not JSON: {data[:120]!r}.",
+                f"The server sent a stream chunk that is not JSON: {clip(data, 120)!r}.",
                 provider=self.provider,
             ) from error
         if not isinstance(chunk, dict):
             raise MalformedResponseError(
-                f"The server sent an unexpected stream chunk: {data[:120]!r}.",
+                f"The server sent an unexpected stream chunk: {clip(data, 120)!r}.",
                 provider=self.provider,
             )
         if chunk.get("error"):
@@ -188,16 +191,7 @@ class OpenAIStreamState:
     def _finish(self) -> list[StreamEvent]:
         events: list[StreamEvent] = []
         for call in self._calls.values():
-            try:
-                arguments = json.loads(call["arguments"] or "{}")
-            except ValueError as error:
-                raise MalformedResponseError(
-                    f"The model called {call['name']} with arguments that are not valid JSON: "
-                    f"{call['arguments'][:200]!r}.",
-                    provider=self.provider,
-                ) from error
-            if not isinstance(arguments, dict):
-                arguments = {"value": arguments}
+            arguments = tool_arguments(call["name"], call["arguments"], provider=self.provider)
             events.append(ToolCallEvent(ToolCall(call["id"], call["name"], arguments)))
         if self.usage is not None:
             events.append(UsageEvent(self.usage))

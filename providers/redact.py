@@ -1,4 +1,5 @@
-"""Keep secrets and bulky base64 out of anything we store or show."""
+"""Keep secret fields and bulky base64 out of the JSON we store or show (secret *values* in
+free text are `providers.secrets`' job)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,3 @@ def redact(value: Any) -> Any:
         if _LONG_BASE64.match(value):
             return f"[{len(value)} chars of base64 redacted]"
     return value
-
-
-def scrub(text: str, *secrets: str | None) -> str:
-    """Remove known secret values from free text (error bodies may echo a key back)."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    return text

@@ -15,13 +15,14 @@ from providers.anthropic_messages import AnthropicChatModel
 from providers.azure_openai import AzureOpenAIChatModel
 from providers.bedrock import BedrockChatModel
 from providers.chat_model import BaseChatModel, ModelConfig, run_sync
-from providers.errors import ConfigurationError, MalformedResponseError
+from providers.errors import ConfigurationError, MalformedResponseError, ProviderError
 from providers.gemini import GeminiChatModel
 from providers.http_client import new_client
 from providers.http_errors import error_from_response, error_from_transport
 from providers.ollama_chat import OllamaChatModel
 from providers.openai_chat import OpenAIChatModel
 from providers.rate_limiter import InMemoryRateLimiter
+from providers.secrets import scrub_error
 from providers.vertex import VertexChatModel
 
 
@@ -173,11 +174,13 @@ def _integer(name: str, value: Any, low: int) -> int | None:
 
 def _base_url(spec: ProviderSpec, base_url: str | None) -> str:
     url = base_url or (os.environ.get(spec.base_url_env) if spec.base_url_env else None)
-    url = url or spec.default_base_url
+    url = (url or spec.default_base_url).strip()
     if not url and spec.address_from_config:
         return ""  # the model builds its address itself (Vertex: project and location)
+    if url:
+        url = spec.model_class.normalise_base_url(url)  # each ecosystem's accepted forms
     if url and "://" not in url:
-        url = f"http://{url}"  # OLLAMA_HOST is often host:port alone
+        url = f"http://{url}"  # host:port alone
     if not url:
         raise ConfigurationError(
             f"The {spec.id!r} provider needs base_url (e.g. http://127.0.0.1:8080/v1), "
@@ -287,15 +290,26 @@ async def alist_models(
         secrets={k: str(v) for k, v in options.items() if k in spec.secret_extras and v},
     )
     model = spec.model_class(config, transport=transport)
+    try:
+        return await _model_ids(model, timeout)
+    except ProviderError as error:
+        scrub_error(error, model.secret_values())  # a key echoed in the error body, say
+        raise
+
+
+async def _model_ids(model: BaseChatModel, timeout: float) -> list[str]:
+    provider = model.config.provider
     url, headers = await model.models_request()
-    async with new_client(transport=transport, timeout=timeout) as client:
+    async with new_client(transport=model._transport, timeout=timeout) as client:
         try:
             response = await client.get(url, headers=headers)
         except httpx.HTTPError as error:
             raise error_from_transport(error, provider=provider, url=url) from None
     if response.status_code >= 400:
-        secrets = (key, *config.secrets.values())
-        raise error_from_response(response, response.text, provider=provider, secrets=secrets)
+        raise error_from_response(
+            response, response.text, provider=provider, secrets=model.secret_values(),
+            retry_hint=model.body_retry_hint(response.text),
+        )  # fmt: skip
     try:
         ids = set(model.model_ids(response.json()))
     except (ValueError, AttributeError, KeyError, TypeError) as error:

@@ -3,7 +3,7 @@ hand the decoded events over one batch per network read. A protocol brings its d
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
@@ -56,14 +56,7 @@ async def decode_batches(
 
 
 async def post_stream(
-    model: BaseChatModel,
-    url: str,
-    body: bytes,
-    headers: dict[str, str],
-    decoder: Decoder,
-    *,
-    secrets: tuple[str | None, ...] = (),
-    adjust_error: Callable[[ProviderError, str], ProviderError] | None = None,
+    model: BaseChatModel, url: str, body: bytes, headers: dict[str, str], decoder: Decoder
 ) -> AsyncIterator[list[StreamEvent]]:
     """One HTTP attempt. Cancelling the consumer leaves `client.stream`, which closes the
     upstream connection at once (what Stop relies on)."""
@@ -74,10 +67,10 @@ async def post_stream(
             async with client.stream("POST", url, content=body, headers=headers) as response:
                 if response.status_code >= 400:
                     text = (await response.aread()).decode("utf-8", errors="replace")
-                    error = error_from_response(
-                        response, text, provider=config.provider, secrets=(config.api_key, *secrets)
-                    )
-                    raise adjust_error(error, text) if adjust_error else error
+                    raise error_from_response(
+                        response, text, provider=config.provider,
+                        secrets=model.secret_values(), retry_hint=model.body_retry_hint(text),
+                    )  # fmt: skip
                 async for batch in decode_batches(response, decoder, config.provider):
                     yield batch
         except httpx.HTTPError as error:

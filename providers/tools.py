@@ -15,6 +15,7 @@ import jsonschema
 import pydantic
 
 from providers.errors import ConfigurationError, MalformedResponseError
+from providers.secrets import clip
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class OutputSchema:
             value = json.loads(text)
         except ValueError as error:
             raise MalformedResponseError(
-                f"The model's structured answer is not JSON: {text[:300]!r}", body=text
+                f"The model's structured answer is not JSON: {clip(text, 300)!r}", body=text
             ) from error
         if self.model is not None:
             try:
@@ -46,7 +47,7 @@ class OutputSchema:
                 raise MalformedResponseError(
                     f"The model's answer does not fit {self.name}: {error.errors()[0]['msg']} "
                     f"(at {'.'.join(map(str, error.errors()[0]['loc'])) or 'top level'}). "
-                    f"Raw answer: {text[:300]!r}",
+                    f"Raw answer: {clip(text, 300)!r}",
                     body=text,
                 ) from error
         try:
@@ -55,7 +56,7 @@ class OutputSchema:
             where = "/".join(map(str, error.absolute_path)) or "top level"
             raise MalformedResponseError(
                 f"The model's answer does not fit the schema: {error.message} (at {where}). "
-                f"Raw answer: {text[:300]!r}",
+                f"Raw answer: {clip(text, 300)!r}",
                 body=text,
             ) from error
         return value
@@ -101,6 +102,28 @@ def function_tools(specs: tuple[ToolSpec, ...]) -> list[dict[str, Any]]:
          "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
         for t in specs
     ]  # fmt: skip
+
+
+def tool_arguments(name: str, raw: Any, *, provider: str) -> dict[str, Any]:
+    """A tool call's arguments as a dict, from the JSON text (or the object) the provider
+    sent. Anything but an object is wrapped as {"value": ...}, so `.arguments` is a dict."""
+    if isinstance(raw, dict):
+        return raw
+    value: Any = raw
+    if isinstance(raw, str | bytes):
+        try:
+            value = json.loads(raw or "{}")
+        except ValueError as error:
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+            raise MalformedResponseError(
+                f"The model called {name} with arguments that are not valid JSON ({error}): "
+                f"{clip(text, 200)!r}. Try again; if it keeps happening, the model may not "
+                "handle this tool's schema — simplify it or use a stronger model.",
+                provider=provider,
+            ) from None
+    if value is None:
+        return {}
+    return value if isinstance(value, dict) else {"value": value}
 
 
 def safe_name(name: str) -> str:

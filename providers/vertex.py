@@ -55,6 +55,11 @@ class VertexChatModel(GeminiChatModel):
         return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     @classmethod
+    def normalise_base_url(cls, base_url: str) -> str:
+        """Used as given: it is the root the project and publisher paths go under."""
+        return base_url
+
+    @classmethod
     def model_ids(cls, payload: Any) -> list[str]:
         """Google's publisher models; only Gemini ones speak generateContent."""
         names = (str(entry["name"]).rsplit("/", 1)[-1] for entry in payload["publisherModels"])
@@ -102,4 +107,5 @@ class VertexChatModel(GeminiChatModel):
 
     async def request_auth_headers(self) -> dict[str, str]:
         token = self.config.api_key or await asyncio.to_thread(adc_token)
+        self.resolved_secrets.add(token)  # an ADC token is a secret too
         return self.auth_headers(token)

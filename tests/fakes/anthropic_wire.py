@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tests.fakes.script_parts import arguments_text, in_stream_error_message
+
 Send = Callable[[bytes], Awaitable[None]]
 Pause = Callable[[float], Awaitable[None]]
 
@@ -37,7 +39,8 @@ async def emit(
                                              "content_block": {"type": "text", "text": ""}}))  # fmt: skip
     for index, token in enumerate(tokens):
         if script.get("error_after_tokens") == index:
-            await send(event("error", error_body("overloaded_error", "Overloaded")))
+            message = in_stream_error_message(script, "Overloaded")
+            await send(event("error", error_body("overloaded_error", message)))
             return
         if script.get("stall_after_tokens") == index:
             raise Stalled
@@ -49,7 +52,8 @@ async def emit(
     if script.get("end_without_done"):
         return
     await send(event("content_block_stop", {"type": "content_block_stop", "index": 0}))
-    for index, call in enumerate(script.get("tool_calls", []), start=1):
+    for position, call in enumerate(script.get("tool_calls", [])):
+        index = position + 1  # block 0 is the text
         await send(
             event(
                 "content_block_start",
@@ -73,7 +77,7 @@ async def emit(
                     "index": index,
                     "delta": {
                         "type": "input_json_delta",
-                        "partial_json": json.dumps(call["arguments"]),
+                        "partial_json": arguments_text(script, position),
                     },
                 },
             )

@@ -57,13 +57,15 @@ async def emit(model: str, tokens: list[str], script: dict[str, Any], send, paus
     import time
 
     from tests.fakes.anthropic_wire import Stalled
+    from tests.fakes.script_parts import arguments_text, in_stream_error_message
 
     delay = script.get("delay_s", 0)
     started = time.monotonic()
     await send(event("messageStart", {"role": "assistant"}))
     for index, token in enumerate(tokens):
         if script.get("error_after_tokens") == index:
-            await send(exception("modelStreamErrorException", "the fake server failed mid-stream"))
+            message = in_stream_error_message(script, "the fake server failed mid-stream")
+            await send(exception("modelStreamErrorException", message))
             return
         if script.get("stall_after_tokens") == index:
             raise Stalled
@@ -75,7 +77,8 @@ async def emit(model: str, tokens: list[str], script: dict[str, Any], send, paus
         return
     usage = script.get("usage") or {}
     await send(event("contentBlockStop", {"contentBlockIndex": 0}))
-    for index, call in enumerate(script.get("tool_calls", []), start=1):
+    for position, call in enumerate(script.get("tool_calls", [])):
+        index = position + 1  # block 0 is the text
         await send(
             event(
                 "contentBlockStart",
@@ -90,7 +93,7 @@ async def emit(model: str, tokens: list[str], script: dict[str, Any], send, paus
                 "contentBlockDelta",
                 {
                     "contentBlockIndex": index,
-                    "delta": {"toolUse": {"input": json.dumps(call["arguments"])}},
+                    "delta": {"toolUse": {"input": arguments_text(script, position)}},
                 },
             )
         )

@@ -1,11 +1,46 @@
 """A scripted fake provider: a real HTTP/1.1 server on 127.0.0.1 speaking the OpenAI Chat
-Completions wire format (chunk shapes as llama.cpp sends them).
+Completions wire format (chunk shapes as llama.cpp sends them) and, at their own addresses,
+Azure OpenAI, Anthropic Messages, Gemini and Vertex AI, Ollama and Bedrock ConverseStream
+(the *_wire.py modules).
 
 Use it in-process (`FakeProvider().start()`, or the `fake_provider` fixture), or as a process:
 `python -m tests.fakes.fake_provider --port 0` prints its base URL on the first stdout line.
 
-What it answers is driven by scripts: pushed ones are used first, one per chat request; then
-the model name picks a built-in one (see BUILTIN_SCRIPTS); any other model is unknown (404).
+What it answers is driven by scripts: pushed ones are used first, one per chat request
+(`push_script(**keys)`, or POST the keys as JSON to `/_control/scripts`); then the model
+name picks a built-in one (`builtin_script`); any other model is unknown (404). The keys
+work in every dialect unless a dialect is named:
+
+    tokens               the answer's pieces (default: "You said: <the last user text>")
+    delay_s              seconds between tokens; first_token_delay_s before the first
+    reasoning            reasoning pieces sent before the answer (Chat Completions only)
+    status, error_body   answer this HTTP status with this body instead of a stream; a dict
+                         is sent as JSON, a string byte for byte (as text/html); `headers`
+                         adds response headers (Retry-After, x-amzn-ErrorType...)
+    error_after_tokens   after this many tokens, send the dialect's in-stream error (an
+                         `error` chunk, Anthropic's `event: error`, Gemini's error object,
+                         Ollama's error line, a Bedrock exception frame) and end
+    error_message        the text of that in-stream error (each dialect has a default)
+    stall_after_tokens   after this many tokens, go silent until the client leaves
+    end_without_done     end the body without the dialect's end marker
+    tool_calls           [{"id", "name", "arguments"}]: calls sent after the text (an
+                         Anthropic request that forces a tool, as structured output does,
+                         is answered with that tool, its input the joined `tokens`)
+    raw_tool_arguments   with tool_calls: the first call's arguments sent as this exact
+                         string, which may be invalid JSON (where the dialect carries an
+                         object — Gemini's `args`, Ollama's `arguments` — the string stands
+                         in its place)
+    finish_reason        "stop" or "length" (gemini_finish: Gemini's own word, e.g. SAFETY)
+    usage                {"prompt_tokens", "completion_tokens"} reported at the end
+    stamp                each token carries the wall-clock time it was sent: tok7@<time>
+    reject_stream_options  answer 400 when the request carries stream_options (Chat
+                         Completions only)
+
+The model lists (`/v1/models`, `/v1beta/models`, `/api/tags`, `/foundation-models`,
+`/publishers/google/models`) answer `push_models_error(status, body, headers)` once — or a
+JSON `{"status", "body", "headers"}` POSTed to `/_control/models_error` — before answering
+normally again.
+
 It records every request (the API key only as "matched"/"absent"/"wrong") and, per streamed
 request, whether the client went away before the end — so tests can prove that Stop closes
 the upstream connection.
@@ -31,11 +66,14 @@ from tests.fakes.request_notes import (
     media_received,
     prompt_tokens,
 )
+from tests.fakes.script_parts import arguments_text, in_stream_error_message
 from tests.fakes.wire_http import read_request, send_error, send_json
 
 WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire,
          "bedrock": bedrock_wire}  # fmt: skip
 
+MODEL_LISTS = frozenset({"/v1/models", "/v1beta/models", "/api/tags", "/foundation-models",
+                         "/publishers/google/models"})  # fmt: skip
 MODELS = ["fake-model", "fake-slow", "fake-markdown", "fake-error-500", "fake-error-429",
           "fake-mid-stream-error", "fake-no-done", "fake-stall", "fake-fast-2000"]  # fmt: skip
 
@@ -115,6 +153,7 @@ class FakeState:
     scripts: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     streams: list[StreamRecord] = field(default_factory=list)
+    models_error: dict[str, Any] | None = None  # the next model list's error, once
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_script(self, model: str) -> dict[str, Any] | None:
@@ -122,6 +161,11 @@ class FakeState:
             if self.scripts:
                 return self.scripts.pop(0)
         return builtin_script(model)
+
+    def take_models_error(self) -> dict[str, Any] | None:
+        with self.lock:
+            error, self.models_error = self.models_error, None
+            return error
 
 
 class ClientGone(Exception):
@@ -163,11 +207,18 @@ class FakeProvider:
         with self.state.lock:
             self.state.scripts.append(script)
 
+    def push_models_error(self, status: int, body: Any, headers: dict[str, str] | None = None):
+        """The next model-list request, in any dialect, answers this error (then lists again)."""
+        with self.state.lock:
+            self.state.models_error = {"status": status, "error_body": body,
+                                       "headers": headers or {}}  # fmt: skip
+
     def reset(self) -> None:
         with self.state.lock:
             self.state.scripts.clear()
             self.state.requests.clear()
             self.state.streams.clear()
+            self.state.models_error = None
 
     def requests(self) -> list[dict[str, Any]]:
         with self.state.lock:
@@ -246,6 +297,11 @@ class FakeProvider:
         method, path = request["method"], request["path"].split("?")[0]
         if path.startswith("/openai/"):  # Azure: the same wire format at other addresses
             path = _azure_path(path, request)
+        if method == "GET" and path in MODEL_LISTS:
+            scripted = self.state.take_models_error()
+            if scripted is not None:
+                await send_error(writer, scripted)
+                return True
         if method == "GET" and path == "/v1/models":
             if not self._authorised(request):
                 await send_json(writer, 401, _auth_error())
@@ -321,6 +377,12 @@ class FakeProvider:
     async def _control(self, method: str, path: str, request, writer) -> bool:
         if method == "POST" and path == "/_control/scripts":
             self.push_script(**json.loads(request["body"] or b"{}"))
+            await send_json(writer, 200, {"ok": True})
+        elif method == "POST" and path == "/_control/models_error":
+            scripted = json.loads(request["body"] or b"{}")
+            self.push_models_error(
+                scripted["status"], scripted.get("body"), scripted.get("headers")
+            )
             await send_json(writer, 200, {"ok": True})
         elif method == "POST" and path == "/_control/reset":
             self.reset()
@@ -402,10 +464,15 @@ class FakeProvider:
             and forced.get("type") == "tool"
             and not script.get("tool_calls")
         ):
-            # Structured output on Anthropic is a forced tool: answer with its input.
-            arguments = json.loads("".join(tokens))
-            script = {**script, "tool_calls": [{"id": "toolu_fake", "name": forced["name"],
-                                                "arguments": arguments}]}  # fmt: skip
+            # Structured output on Anthropic is a forced tool: answer with its input (sent as
+            # it is when the scripted answer is not JSON).
+            answer = "".join(tokens)
+            try:
+                arguments, raw = json.loads(answer), {}
+            except ValueError:
+                arguments, raw = {}, {"raw_tool_arguments": answer}
+            script = {**script, **raw, "tool_calls": [
+                {"id": "toolu_fake", "name": forced["name"], "arguments": arguments}]}  # fmt: skip
             tokens = []
         limit, stops = limits(body, protocol)
         if not script.get("tool_calls") and (limit is not None or stops):
@@ -475,8 +542,8 @@ class FakeProvider:
             await self._emit_fast(model, tokens, send)
         for index, token in enumerate([] if fast else tokens):
             if script.get("error_after_tokens") == index:
-                await send(_chunk({"error": {"message": "The fake server failed mid-stream",
-                                             "type": "server_error"}}))  # fmt: skip
+                message = in_stream_error_message(script, "The fake server failed mid-stream")
+                await send(_chunk({"error": {"message": message, "type": "server_error"}}))
                 return
             if script.get("stall_after_tokens") == index:
                 await watcher  # keep the connection open and silent until the client leaves
@@ -488,7 +555,7 @@ class FakeProvider:
             await pause(started + (index + 1) * delay - time.monotonic())
         for index, call in enumerate(script.get("tool_calls", [])):
             fragment = {"index": index, "id": call["id"], "type": "function",
-                        "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])}}  # fmt: skip
+                        "function": {"name": call["name"], "arguments": arguments_text(script, index)}}  # fmt: skip
             await send(_chunk(_delta_chunk(model, {"tool_calls": [fragment]})))
         if script.get("end_without_done"):
             return

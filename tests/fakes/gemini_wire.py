@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tests.fakes.anthropic_wire import Stalled
+from tests.fakes.script_parts import arguments_object, in_stream_error_message
 
 Send = Callable[[bytes], Awaitable[None]]
 Pause = Callable[[float], Awaitable[None]]
@@ -47,7 +48,8 @@ async def emit(
     started = time.monotonic()
     for index, token in enumerate(tokens):
         if script.get("error_after_tokens") == index:
-            await send(data(error(500, "INTERNAL", "the fake server failed mid-stream")))
+            message = in_stream_error_message(script, "the fake server failed mid-stream")
+            await send(data(error(500, "INTERNAL", message)))
             return
         if script.get("stall_after_tokens") == index:
             raise Stalled
@@ -57,8 +59,8 @@ async def emit(
         await pause(started + (index + 1) * delay - time.monotonic())
     if script.get("end_without_done"):
         return
-    calls = [{"functionCall": {"name": c["name"], "args": c["arguments"], "id": c["id"]}}
-             for c in script.get("tool_calls", [])]  # fmt: skip
+    calls = [{"functionCall": {"name": c["name"], "args": arguments_object(script, i), "id": c["id"]}}
+             for i, c in enumerate(script.get("tool_calls", []))]  # fmt: skip
     if calls:
         await send(data(response(calls)))
     counts = script.get("usage") or {}

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tests.fakes.anthropic_wire import Stalled
+from tests.fakes.script_parts import arguments_object, in_stream_error_message
 
 Send = Callable[[bytes], Awaitable[None]]
 Pause = Callable[[float], Awaitable[None]]
@@ -30,7 +31,8 @@ async def emit(
     started = time.monotonic()
     for index, token in enumerate(tokens):
         if script.get("error_after_tokens") == index:
-            await send(line({"error": "the fake server failed mid-stream"}))
+            message = in_stream_error_message(script, "the fake server failed mid-stream")
+            await send(line({"error": message}))
             return
         if script.get("stall_after_tokens") == index:
             raise Stalled
@@ -41,8 +43,8 @@ async def emit(
         await pause(started + (index + 1) * delay - time.monotonic())
     if script.get("end_without_done"):
         return
-    calls = [{"id": c["id"], "function": {"name": c["name"], "arguments": c["arguments"]}}
-             for c in script.get("tool_calls", [])]  # fmt: skip
+    calls = [{"id": c["id"], "function": {"name": c["name"], "arguments": arguments_object(script, i)}}
+             for i, c in enumerate(script.get("tool_calls", []))]  # fmt: skip
     if calls:
         await send(line({"model": model, "message": {"role": "assistant", "content": "",
                                                      "tool_calls": calls}, "done": False}))  # fmt: skip

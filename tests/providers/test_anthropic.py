@@ -202,3 +202,22 @@ def test_models_are_listed_with_anthropic_headers():
 def test_the_key_comes_from_anthropic_api_key(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-env")
     assert init_chat_model("anthropic:m").config.api_key == "sk-ant-env"
+
+
+async def test_usage_is_passed_on_as_soon_as_anthropic_reports_it():
+    """An answer stopped before message_stop still knows its input tokens and the output so
+    far (it showed "? → ? tokens" before)."""
+    data = named(START, text_delta("Half"), message_delta("max_tokens", 7), text_delta(" more"))
+    model = model_for(Recorder(lambda _: sse_response(data, 11)), max_retries=0)
+    usages = []
+    with pytest.raises(providers.MalformedResponseError):
+        async for event in model.astream("x"):
+            if isinstance(event, providers.UsageEvent):
+                usages.append((event.usage.input_tokens, event.usage.output_tokens))
+    assert usages == [(15, 1), (15, 7)]
+
+
+def test_the_final_usage_still_wins_after_the_early_ones():
+    data = named(START, text_delta("a"), message_delta("end_turn", 3), STOP)
+    response = model_for(Recorder(lambda _: sse_response(data))).invoke("x")
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (15, 3)

@@ -9,7 +9,7 @@ import pytest
 import providers
 from providers import Image, assistant, init_chat_model, system, tool_result, user
 from providers.events import ToolCall
-from tests.fakes.bedrock_wire import event, exception, text_stream
+from tests.fakes.bedrock_wire import event, exception, frame, text_stream
 from tests.providers.conftest import CHUNK_SIZES, ChunkedStream, Recorder
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -203,3 +203,13 @@ def test_models_are_listed_from_the_control_plane_with_a_signed_get():
         "https://bedrock.eu-west-1.amazonaws.com/foundation-models?byOutputModality=TEXT"
     )
     assert "/eu-west-1/bedrock/aws4_request" in request.headers["authorization"]
+
+
+def test_an_event_whose_payload_is_not_json_is_a_malformed_response():
+    broken = frame({":message-type": "event", ":event-type": "contentBlockDelta",
+                    ":content-type": "application/json"}, b"{not json")  # fmt: skip
+    data = event("messageStart", {"role": "assistant"}) + broken
+    with pytest.raises(
+        providers.MalformedResponseError, match="contentBlockDelta event that is not JSON"
+    ):
+        model_for(Recorder(lambda _: eventstream(data))).invoke("x")

@@ -167,3 +167,17 @@ def test_mp3_is_named_as_gemini_documents_it():
     model_for(recorder).invoke([user("Listen", Audio(b"ID3", "audio/mpeg"))])
     part = recorder.body()["contents"][0]["parts"][0]
     assert part == {"inlineData": {"mimeType": "audio/mp3", "data": "SUQz"}}
+
+
+async def test_usage_metadata_is_passed_on_with_each_event_that_carries_it():
+    """A stopped answer still knows what the chunks so far reported."""
+    early = {**part("Seven"), "usageMetadata": {"promptTokenCount": 9, "candidatesTokenCount": 1}}
+    model = model_for(Recorder(lambda _: sse_response(events(early, part(" is")))), max_retries=0)
+    usages = []
+    with pytest.raises(providers.MalformedResponseError):
+        async for event in model.astream("x"):
+            if isinstance(event, providers.UsageEvent):
+                usages.append((event.usage.input_tokens, event.usage.output_tokens))
+    assert usages == [(9, 1)]
+    response = model_for(Recorder(lambda _: sse_response(events(early, final())))).invoke("x")
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (9, 7)

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 import providers
-from providers import Audio, Image, init_chat_model, system, user
+from providers import Audio, Image, assistant, init_chat_model, system, tool_result, user
+from providers.events import ToolCall
 from tests.providers.conftest import CHUNK_SIZES, ChunkedStream, Recorder
 
 BASE = "http://127.0.0.1:11434"
@@ -115,3 +116,27 @@ def test_model_options_given_as_keywords_go_into_options():
     body = recorder.body()
     assert body["options"] == {"num_ctx": 32768, "top_k": 20, "num_predict": 5}
     assert body["keep_alive"] == "5m" and "num_ctx" not in body
+
+
+def test_a_tool_result_names_its_tool_as_ollamas_docs_send_it():
+    """Ollama's tool-calling docs send {"role": "tool", "tool_name", "content"}; the name is
+    found from the call with the same id when tool_result was not given one."""
+    recorder = Recorder(lambda _: ndjson(piece("18C"), DONE))
+    history = [user("weather?"), assistant("", [ToolCall("call_0", "weather", {"city": "Paris"})]),
+               tool_result("call_0", "18C")]  # fmt: skip
+    model_for(recorder).invoke(history)
+    assert recorder.body()["messages"][2] == {
+        "role": "tool", "content": "18C", "tool_name": "weather", "tool_call_id": "call_0"}  # fmt: skip
+    model_for(recorder).invoke([*history[:2], tool_result("call_0", "18C", name="forecast")])
+    assert recorder.body()["messages"][2]["tool_name"] == "forecast"
+
+
+def test_a_repeated_call_id_names_the_latest_earlier_call():
+    """Ollama numbers calls per answer (call_0 again on the next turn)."""
+    recorder = Recorder(lambda _: ndjson(DONE))
+    model_for(recorder).invoke([
+        user("a"), assistant("", [ToolCall("call_0", "weather", {})]), tool_result("call_0", "18C"),
+        user("b"), assistant("", [ToolCall("call_0", "clock", {})]), tool_result("call_0", "12:00"),
+    ])  # fmt: skip
+    names = [m.get("tool_name") for m in recorder.body()["messages"] if m["role"] == "tool"]
+    assert names == ["weather", "clock"]

@@ -15,7 +15,8 @@ PUBLIC_API = {
     "Message", "ModelConfig", "ProviderError", "ProviderTimeoutError", "ProviderUnavailableError",
     "RateLimitError", "ReasoningDelta", "Response", "RetryEvent", "StreamEvent", "TextDelta",
     "ToolCall", "ToolCallEvent", "UnsupportedFeatureError", "Usage", "UsageEvent", "alist_models",
-    "assistant", "init_chat_model", "list_models", "system", "tool_result", "user",
+    "assistant", "init_chat_model", "list_models", "scrub_error", "scrub_secrets", "system",
+    "tool_result", "user",
 }  # fmt: skip
 
 

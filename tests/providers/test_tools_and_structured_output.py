@@ -7,6 +7,8 @@ import pytest
 
 import providers
 from providers import ConfigurationError, init_chat_model, user
+from providers.events import ToolCall
+from providers.openai_chat import encode_message
 from providers.tools import tool_spec
 from tests.providers.conftest import Recorder, sse, sse_response, text_chunk
 from tests.providers.test_anthropic import START, STOP, message_delta, named
@@ -180,6 +182,16 @@ def test_a_tool_call_round_trip_keeps_the_history_the_provider_needs():
         "arguments": json.dumps({"timezone": "UTC"}),
     }
     assert sent[2] == {"role": "tool", "tool_call_id": "c1", "content": "12:00"}
+
+
+def test_an_assistant_turn_of_tool_calls_only_is_sent_with_empty_content_not_null():
+    """llama-cpp-python's OpenAI-compatible server refuses "content": null (7 validation
+    errors), so the tool-result round trip failed there; OpenAI, vLLM and llama.cpp all take
+    ""."""
+    call = ToolCall("c1", "get_time", {"timezone": "UTC"})
+    encoded = encode_message(providers.assistant("", [call]))
+    assert encoded["content"] == ""
+    assert encoded["tool_calls"][0]["id"] == "c1"
 
 
 def test_a_tgi_server_gets_its_grammar_shape_and_cannot_mix_it_with_tools():
