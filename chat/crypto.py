@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
+from playground import redaction
+
 
 class SecretDecryptionError(Exception):
     """A stored secret cannot be read with the current encryption key."""
@@ -33,9 +35,11 @@ def encrypt_secret(plaintext: str) -> bytes:
 
 def decrypt_secret(token: bytes | memoryview) -> str:
     try:
-        return _fernet(settings.ENCRYPTION_KEY).decrypt(bytes(token)).decode()
+        plaintext = _fernet(settings.ENCRYPTION_KEY).decrypt(bytes(token)).decode()
     except InvalidToken:
         raise SecretDecryptionError(
             "Cannot decrypt the stored API key: PLAYGROUND_ENCRYPTION_KEY has changed since it "
             "was saved. Enter the key again on the Connections page."
         ) from None
+    redaction.remember([plaintext])  # kept out of every log line from now on
+    return plaintext

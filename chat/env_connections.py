@@ -1,6 +1,6 @@
 """Connections that come from the ecosystem's environment variables (OPENAI_API_KEY,
 ANTHROPIC_API_KEY, GOOGLE_API_KEY / GEMINI_API_KEY, GROQ_API_KEY, HF_TOKEN, with their
-*_BASE_URL).
+*_BASE_URL). Each key may also be given as <NAME>_FILE, a file holding it.
 
 They are mirrored as rows so runs can reference them, but their key is never stored: it is
 read from the environment each time it is used.
@@ -8,10 +8,10 @@ read from the environment each time it is used.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from chat.models import Connection
+from playground import env, redaction
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,12 @@ class EnvConnection:
     key_variable_fallback: str = ""  # an older name for the same key (GEMINI_API_KEY)
 
     def key(self) -> str:
-        return (
-            os.environ.get(self.key_variable, "").strip()
-            or os.environ.get(self.key_variable_fallback or "-", "").strip()
-        )
+        """The key from its variable (or that variable's _FILE), else the older name's."""
+        key = env.secret(self.key_variable)
+        if not key and self.key_variable_fallback:
+            key = env.secret(self.key_variable_fallback)
+        redaction.remember([key])
+        return key
 
     def kind_for(self, base_url: str) -> str:
         # OPENAI_BASE_URL pointing elsewhere means "any OpenAI-compatible server".
@@ -69,7 +71,7 @@ def env_api_key(connection: Connection) -> str | None:
 def sync_env_connections() -> None:
     for entry in ENV_CONNECTIONS:
         key = entry.key()
-        base_url = os.environ.get(entry.base_url_variable, "").strip()
+        base_url = env.text(entry.base_url_variable)
         existing = Connection.objects.filter(source=Connection.Source.ENV, name=entry.name)
         if not key:
             existing.delete()
