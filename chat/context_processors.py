@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts import permissions
 from chat.models import Conversation
 
 SIDEBAR_LIMIT = 100
@@ -11,5 +12,7 @@ def sidebar(request):  # type: ignore[no-untyped-def]
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    conversations = Conversation.objects.filter(owner=user).only("id", "title", "updated_at")
+    conversations = permissions.visible(user, Conversation.objects).only(
+        "id", "title", "updated_at"
+    )
     return {"sidebar_conversations": conversations[:SIDEBAR_LIMIT]}

@@ -2,14 +2,9 @@
 
 from django.urls import path
 
-from chat.views import accounts, attachments, connections, conversations, playground
+from chat.views import attachments, connections, conversations, playground
 
 urlpatterns = [
-    # First run, sign in, team (chat/views/accounts.py)
-    path("setup/", accounts.setup, name="setup"),
-    path("login/", accounts.login_view, name="login"),
-    path("logout/", accounts.logout_view, name="logout"),
-    path("team/", accounts.team, name="team"),
     # Connections to providers (chat/views/connections.py)
     path("connections/", connections.connection_list, name="connections"),
     path("connections/<int:pk>/edit/", connections.connection_edit, name="connection-edit"),

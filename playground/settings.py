@@ -7,37 +7,25 @@ checkout runs with `make run` and nothing else.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+
+from playground import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use true or false.")
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DATA_DIR = Path(os.environ.get("PLAYGROUND_DATA_DIR", BASE_DIR / "var")).resolve()
+DATA_DIR = env.path("PLAYGROUND_DATA_DIR", BASE_DIR / "var")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def secret_from_env_or_file(env_name: str, file_name: str) -> str:
-    """Read a secret from the environment, else from a generated file that only we can read."""
-    value = os.environ.get(env_name, "").strip()
+    """A secret from the environment (or its _FILE), else from a file generated once in the
+    data directory that only we can read."""
+    value = env.secret(env_name)
     if value:
         if len(value) < 32:
             raise ImproperlyConfigured(f"{env_name} must be at least 32 characters long.")
@@ -55,9 +43,9 @@ SECRET_KEY = secret_from_env_or_file("PLAYGROUND_SECRET_KEY", "secret_key")
 # does not destroy stored connections and vice versa.
 ENCRYPTION_KEY = secret_from_env_or_file("PLAYGROUND_ENCRYPTION_KEY", "encryption_key")
 
-DEBUG = env_bool("PLAYGROUND_DEBUG", False)
-ALLOWED_HOSTS = env_list("PLAYGROUND_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("PLAYGROUND_CSRF_TRUSTED_ORIGINS", "")
+DEBUG = env.boolean("PLAYGROUND_DEBUG", False)
+ALLOWED_HOSTS = env.items("PLAYGROUND_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env.items("PLAYGROUND_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "daphne",
@@ -67,11 +55,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
+    "django_htmx",
+    "axes",
+    "accounts",
     "chat",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,7 +72,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "chat.middleware.FirstRunMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.FirstRunMiddleware",
+    # Last, so it sees the sign-in view's failures and answers a locked-out client itself.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "playground.urls"
@@ -103,10 +99,10 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'playground.sqlite3'}"),
+        env.secret("DATABASE_URL", f"sqlite:///{DATA_DIR / 'playground.sqlite3'}"),
         # Reused connections: every websocket turn visits the database from a worker thread,
         # and opening a connection there each time cost more than the queries themselves.
-        conn_max_age=int(os.environ.get("PLAYGROUND_DB_CONN_MAX_AGE", "300")),
+        conn_max_age=env.integer("PLAYGROUND_DB_CONN_MAX_AGE", 300, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -121,11 +117,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
-        "PLAYGROUND_TEST_DB", str(DATA_DIR / "test.sqlite3")
+    # Tests run on a file (live servers and browsers share it); two test runs at once need
+    # two files.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+        env.path("PLAYGROUND_TEST_DB", DATA_DIR / "test.sqlite3")
     )
 
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_URL = env.secret("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -135,7 +133,7 @@ if REDIS_URL:
                 "capacity": 1500,
                 "expiry": 30,
                 # Lets several sites (or test runs) share one Redis without hearing each other.
-                "prefix": os.environ.get("PLAYGROUND_CHANNEL_PREFIX", "playground"),
+                "prefix": env.text("PLAYGROUND_CHANNEL_PREFIX", "playground"),
             },
         }
     }
@@ -153,9 +151,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out client before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in throttling (django-axes): failures are counted per username and, separately, per
+# client address; either reaching the limit locks that username or address out for the
+# cool-off. Admins unlock on the Team page (or `manage.py axes_reset`).
+AXES_FAILURE_LIMIT = env.integer("PLAYGROUND_SIGNIN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env.number("PLAYGROUND_SIGNIN_COOLOFF_MINUTES", 15, minimum=0.1, maximum=7 * 24 * 60)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.lockouts.username_of"
+AXES_LOCKOUT_CALLABLE = "accounts.lockouts.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -173,42 +189,63 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("PLAYGROUND_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env.boolean("PLAYGROUND_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# The Content-Security-Policy of every page (django-csp): scripts only from our own origin
+# or carrying this response's nonce, no plug-ins, no framing, no foreign <base>; the socket
+# is our own origin ('self' covers ws: and wss: of it). Images and recordings may be blob:
+# URLs (previews made in the page) and data: URLs (the empty favicon).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # How often streamed text is flushed to the browser, in milliseconds (design §3: tens of ms).
-PLAYGROUND_STREAM_FLUSH_MS = int(os.environ.get("PLAYGROUND_STREAM_FLUSH_MS", "30"))
-if not 1 <= PLAYGROUND_STREAM_FLUSH_MS <= 1000:
-    raise ImproperlyConfigured("PLAYGROUND_STREAM_FLUSH_MS must be between 1 and 1000.")
+PLAYGROUND_STREAM_FLUSH_MS = env.integer("PLAYGROUND_STREAM_FLUSH_MS", 30, minimum=1, maximum=1000)
 
-
-def _positive(name: str, default: str, kind: type = int) -> float | int:
-    try:
-        value = kind(os.environ.get(name, default))
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number.") from None
-    if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be above zero.")
-    return value
-
+# The largest websocket message the application takes (a prompt, its system prompt and the
+# settings together). The composer refuses a longer one before sending; the server answers
+# one with an error frame. Daphne's own limit is set well above it (playground/serve.py), so
+# a client that ignores the composer still gets an answer instead of a dropped socket.
+PLAYGROUND_MAX_MESSAGE_MB = env.number("PLAYGROUND_MAX_MESSAGE_MB", 2, minimum=0.01, maximum=64)
+PLAYGROUND_MAX_MESSAGE_BYTES = int(PLAYGROUND_MAX_MESSAGE_MB * 2**20)
 
 # Attachments: stored through Django's storage API (object storage needs only STORAGES), under
 # the data directory by default, never served as static files.
-MEDIA_ROOT = Path(os.environ.get("PLAYGROUND_MEDIA_DIR", DATA_DIR / "media")).resolve()
+MEDIA_ROOT = env.path("PLAYGROUND_MEDIA_DIR", DATA_DIR / "media")
 MEDIA_URL = "/attachments/"  # every read goes through a permission-checking view
-PLAYGROUND_MAX_IMAGE_MB = _positive("PLAYGROUND_MAX_IMAGE_MB", "20", float)
-PLAYGROUND_MAX_AUDIO_MB = _positive("PLAYGROUND_MAX_AUDIO_MB", "25", float)
-PLAYGROUND_MAX_AUDIO_SECONDS = _positive("PLAYGROUND_MAX_AUDIO_SECONDS", "600", float)
-PLAYGROUND_MAX_IMAGE_PIXELS = _positive("PLAYGROUND_MAX_IMAGE_PIXELS", "50000000")
-PLAYGROUND_MAX_ATTACHMENTS = _positive("PLAYGROUND_MAX_ATTACHMENTS", "10")
+PLAYGROUND_MAX_IMAGE_MB = env.number("PLAYGROUND_MAX_IMAGE_MB", 20, above=0)
+PLAYGROUND_MAX_AUDIO_MB = env.number("PLAYGROUND_MAX_AUDIO_MB", 25, above=0)
+PLAYGROUND_MAX_AUDIO_SECONDS = env.number("PLAYGROUND_MAX_AUDIO_SECONDS", 600, above=0)
+PLAYGROUND_MAX_IMAGE_PIXELS = env.integer("PLAYGROUND_MAX_IMAGE_PIXELS", 50_000_000, minimum=1)
+PLAYGROUND_MAX_ATTACHMENTS = env.integer("PLAYGROUND_MAX_ATTACHMENTS", 10, minimum=1)
 # Uploads bigger than this are streamed to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+# Form posts (the settings autosave carries the system prompt) reach our own checks, which
+# say the limit, rather than Django's bare 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(5 * 2**20, 2 * PLAYGROUND_MAX_MESSAGE_BYTES)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("PLAYGROUND_LOG_LEVEL", "INFO")},
+    # Every line, traceback included, has the secrets this process holds taken out.
+    "formatters": {"redacting": {"()": "playground.redaction.RedactingFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacting"}},
+    "root": {
+        "handlers": ["console"],
+        "level": env.choice("PLAYGROUND_LOG_LEVEL", "INFO", env.LOG_LEVELS),
+    },
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -1,9 +1,11 @@
 """Test-wide guard: nothing in the test run may reach beyond 127.0.0.1 (design §5)."""
 
 import ipaddress
+import itertools
 import socket
 
 import pytest
+from django.contrib.auth import get_user_model
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -89,3 +91,32 @@ def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> N
         "OLLAMA_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+numbers = itertools.count(1)
+PASSWORD = "a-long-test-password-7"
+
+
+@pytest.fixture
+def admin_user(db):
+    return get_user_model().objects.create_user(
+        f"admin{next(numbers)}", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def user(db, admin_user):
+    """A team member (an admin exists too, as it always does after setup)."""
+    return get_user_model().objects.create_user(f"member{next(numbers)}", password=PASSWORD)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def member_client(client, user):
+    client.force_login(user)
+    return client

@@ -4,9 +4,10 @@ only by the owner of the conversation they belong to."""
 from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
 from chat import attachments
 from chat.byte_ranges import Unsatisfiable, requested_range
 from chat.models import Attachment, Conversation
@@ -17,7 +18,7 @@ from media import MediaRejected
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     """One chip per accepted file, one clear message per refused one. Each file is stored or
     refused on its own: a refused file leaves nothing behind and does not undo the others."""
-    conversation = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    conversation = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     files = request.FILES.getlist("file")
     accepted, refused = [], []
     if not files:
@@ -35,16 +36,17 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def remove(request: HttpRequest, pk: int, attachment_id: str) -> HttpResponse:
-    conversation = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    conversation = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     attachments.remove_pending(attachment_id, conversation)
     return HttpResponse("")  # htmx removes the chip
 
 
 def read(request: HttpRequest, attachment_id: str) -> HttpResponse:
-    attachment = get_object_or_404(
+    attachment = permissions.get_or_404(
+        request.user,
         Attachment.objects.select_related("blob"),
+        owner="conversation__owner",
         pk=attachment_id,
-        conversation__owner=request.user,
     )
     size = attachment.blob.size
     try:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
 from chat.connection_forms import ConnectionForm
 from chat.crypto import SecretDecryptionError
 from chat.llm import (
@@ -37,7 +38,7 @@ def _page(request: HttpRequest, form: ConnectionForm, editing: Connection | None
 def connection_list(request: HttpRequest) -> HttpResponse:
     form = ConnectionForm(request.POST or None)
     if request.method == "POST":
-        if not request.user.is_staff:
+        if not permissions.may_manage_connections(request.user):
             return HttpResponse(ADMINS_ONLY, status=403)
         if form.is_valid():
             connection = form.save(commit=False)
@@ -50,7 +51,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
 
 def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=pk, source=Connection.Source.USER)
-    if not request.user.is_staff:
+    if not permissions.may_manage_connections(request.user):
         return HttpResponse(ADMINS_ONLY, status=403)
     form = ConnectionForm(request.POST or None, instance=connection)
     if request.method == "POST" and form.is_valid():
@@ -63,7 +64,7 @@ def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=pk, source=Connection.Source.USER)
-    if not request.user.is_staff:
+    if not permissions.may_manage_connections(request.user):
         return HttpResponse(ADMINS_ONLY, status=403)
     connection.delete()
     messages.success(request, f"Deleted {connection.name}.")

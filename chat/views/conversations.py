@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import permissions
 from chat.models import Conversation
 
 TITLE_MAX = 200
@@ -14,7 +16,7 @@ TITLE_MAX = 200
 
 @require_POST
 def conversation_new(request: HttpRequest) -> HttpResponse:
-    latest = Conversation.objects.filter(owner=request.user).order_by("-updated_at").first()
+    latest = permissions.visible(request.user, Conversation.objects).order_by("-updated_at").first()
     conversation = Conversation.objects.create(
         owner=request.user,
         system_prompt=latest.system_prompt if latest else "",
@@ -24,7 +26,7 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
 
 
 def conversation_rename(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    conversation = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     context = {"item": conversation, "current": request.GET.get("current") == "1"}
     if request.method == "POST":
         conversation.title = request.POST.get("title", "").strip()[:TITLE_MAX]
@@ -36,10 +38,11 @@ def conversation_rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def conversation_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    """Delete a conversation; its streaming runs are stopped first (chat.signals)."""
+    conversation = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     conversation.delete()
-    if request.POST.get("current") == "1" or not request.headers.get("HX-Request"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("home")
-        return response if request.headers.get("HX-Request") else redirect("home")
+    if not request.htmx:
+        return redirect("home")
+    if request.POST.get("current") == "1":
+        return HttpResponseClientRedirect(reverse("home"))
     return HttpResponse("")  # htmx removes the item from the list

@@ -1,49 +1,22 @@
-"""Fixtures for the chat app: users, signed-in clients, connections, the fake provider."""
+"""Fixtures for the chat app: connections, conversations, the fake provider (users and
+signed-in clients are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from django.contrib.auth import get_user_model
 
+from chat import llm
 from chat.crypto import encrypt_secret
 from chat.models import Connection, Conversation
+from tests.chat.fake_models import FakeChatModel
+from tests.conftest import PASSWORD, numbers  # noqa: F401 - PASSWORD is imported from here
 from tests.fakes.fake_provider import FakeProvider
-
-_numbers = itertools.count(1)
-PASSWORD = "a-long-test-password-7"
-
-
-@pytest.fixture
-def admin_user(db):
-    return get_user_model().objects.create_user(
-        f"admin{next(_numbers)}", password=PASSWORD, is_staff=True, is_superuser=True
-    )
-
-
-@pytest.fixture
-def user(db, admin_user):
-    """A team member (an admin exists too, as it always does after setup)."""
-    return get_user_model().objects.create_user(f"member{next(_numbers)}", password=PASSWORD)
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
-def member_client(client, user):
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
 def make_connection(db):
     def make(base_url: str = "http://127.0.0.1:9/v1", api_key: str = "", **fields) -> Connection:
-        fields.setdefault("name", f"Connection {next(_numbers)}")
+        fields.setdefault("name", f"Connection {next(numbers)}")
         fields.setdefault("kind", "openai_compatible")
         connection = Connection(base_url=base_url, **fields)
         if api_key:
@@ -68,3 +41,23 @@ def fake_provider():
     server = FakeProvider().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def conversation(user):
+    """A conversation of `user` (test modules with other needs define their own)."""
+    return Conversation.objects.create(owner=user, system_prompt="Be terse.")
+
+
+@pytest.fixture
+def connection(make_connection):
+    return make_connection(name="Fake")
+
+
+@pytest.fixture
+def model(monkeypatch):
+    """The in-process fake model every run of the test gets (tests/chat/fake_models.py);
+    tests change its script before sending."""
+    fake = FakeChatModel()
+    monkeypatch.setattr(llm, "chat_model_for", lambda connection, model_name, params, **box: fake)
+    return fake

@@ -69,6 +69,29 @@ def _fresh_fake_scripts(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("fake").reset()
 
 
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every journey runs under the pages' Content-Security-Policy; a violation Chromium
+    reports in any tab's console fails the test."""
+    if "page" not in request.fixturenames or "expect_csp_violation" in request.fixturenames:
+        yield
+        return
+    violations: list[str] = []
+
+    def watch(message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(message.text)
+
+    request.getfixturevalue("context").on("console", watch)
+    yield
+    assert not violations, "CSP violations: " + " | ".join(violations)
+
+
+@pytest.fixture
+def expect_csp_violation() -> None:
+    """For the test that proves the policy blocks what it should (and the watcher sees it)."""
+
+
 def start_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> PlaygroundServer:
     server = PlaygroundServer(tmp_path_factory.mktemp(name))
     server.migrate()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -42,6 +43,17 @@ def new_conversation(page: Page, connection: str, model: str, **params: str) -> 
         page.get_by_label(labels[key], exact=True).fill(value)
 
 
+def wait_for(page: Page, expression: str, timeout: float = 30_000) -> None:
+    """Poll until a JavaScript expression is true. (Playwright's wait_for_function evaluates
+    a string inside the page, which the pages' Content-Security-Policy rightly forbids;
+    page.evaluate goes through the debugging protocol, which it does not.)"""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(25)
+
+
 ANSWERS = "document.querySelectorAll('article[data-role=assistant]').length"
 
 
@@ -62,7 +74,7 @@ def last_answer(page: Page):
 
 
 def wait_until_finished(page: Page, timeout: float = 30_000) -> str:
-    page.wait_for_function(f"{ANSWERS} > (window.__answersBefore ?? -1)", timeout=timeout)
+    wait_for(page, f"{ANSWERS} > (window.__answersBefore ?? -1)", timeout=timeout)
     answer = last_answer(page)
     expect(answer).not_to_have_attribute("data-status", "streaming", timeout=timeout)
     return answer.get_attribute("data-status") or ""

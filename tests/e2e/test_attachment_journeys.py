@@ -14,6 +14,7 @@ from tests.e2e.journeys import (
     expect_new_answer,
     last_answer,
     new_conversation,
+    wait_for,
     wait_until_finished,
 )
 from tests.e2e.servers import PlaygroundServer
@@ -119,7 +120,7 @@ def test_a_recording_from_the_microphone_is_sent_converted_to_mp3(signed_in: Pag
     page.get_by_role("button", name="Record audio").click()
     expect(page.get_by_label("Recording time")).to_have_text("0:02", timeout=5000)
     level = page.get_by_label("Microphone level")
-    page.wait_for_function("() => document.getElementById('recorder-level').value > 0")
+    wait_for(page, "document.getElementById('recorder-level').value > 0")
     assert float(level.evaluate("m => m.value")) > 0  # the meter moves with the fake beep
     page.get_by_role("button", name="Stop recording").click()
     expect(chips(page)).to_have_count(1, timeout=10_000)

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.chat.conftest import PASSWORD
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,17 @@ def test_members_see_the_team_but_cannot_change_it(member_client, admin_user):
     response = member_client.post("/team/", {"remove": admin_user.pk})
     assert response.status_code == 403
     assert get_user_model().objects.filter(pk=admin_user.pk).exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "", "-1", "1.5", "99999999999999999999999"])
+def test_removing_a_member_by_something_that_is_not_a_member_says_so(admin_client, value):
+    response = admin_client.post("/team/", {"remove": value})
+    assert response.status_code == 400
+    assert "There is no such member" in response.content.decode()
+
+
+def test_removing_a_member_closes_their_open_sockets_at_once(admin_client, user, monkeypatch):
+    told = []
+    monkeypatch.setattr("accounts.views.announce_access_revoked", told.append)
+    admin_client.post("/team/", {"remove": user.pk})
+    assert told == [user.pk]

@@ -1,3 +1,5 @@
+"""Account forms: a new account, removing a member, unlocking a sign-in."""
+
 from __future__ import annotations
 
 from django import forms
@@ -39,3 +41,19 @@ class NewAccountForm(forms.Form):
             is_staff=admin,
             is_superuser=admin,
         )
+
+
+class RemoveMemberForm(forms.Form):
+    """Which member to remove; anything but an existing member's id is refused."""
+
+    remove = forms.IntegerField(min_value=1)
+
+    def member(self):  # type: ignore[no-untyped-def]
+        return get_user_model().objects.filter(pk=self.cleaned_data["remove"]).first()
+
+
+class UnlockForm(forms.Form):
+    """A username or an address whose failed sign-ins an admin forgives."""
+
+    kind = forms.ChoiceField(choices=[("username", "username"), ("address", "address")])
+    value = forms.CharField(max_length=255)
