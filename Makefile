@@ -25,7 +25,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 run: migrate
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+	$(PY) -m playground.serve -b $(HOST) -p $(PORT)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

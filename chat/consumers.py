@@ -16,8 +16,12 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from accounts import permissions
+from accounts.sockets import REVOKED_CLOSE_CODE, REVOKED_REASON, user_group
 from chat import run_frames, run_store, runs, user_errors
 from chat.crypto import SecretDecryptionError
 from chat.llm import ProviderError
@@ -27,7 +31,39 @@ from chat.run_settings import parse_run_settings, require_runnable
 logger = logging.getLogger(__name__)
 
 CATCHUP_TIMEOUT_SECONDS = 5.0
-MAX_MESSAGE_CHARS = 200_000
+ACTIONS = {"send", "tool_results", "stop"}
+UNREADABLE = (
+    "Playground could not read that message (it was not a message from this page). "
+    "Reload the page and try again."
+)
+
+
+def too_long(size: int, limit: int) -> str:
+    return (
+        f"This message is {megabytes(size)}; Playground takes at most {megabytes(limit)} per "
+        "message (the text, the system prompt and the settings together). Shorten it and "
+        "send it again."
+    )
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 / 10 else f"{size / 1024:.0f} KB"
+
+
+def parse_frame(text_data: str | None, limit: int) -> tuple[dict[str, Any] | None, str]:
+    """The browser's message as a dict, or None and why it cannot be taken: a binary frame
+    (the page never sends one), a frame over the application's limit, or one that is not a
+    JSON object."""
+    if text_data is None:
+        return None, UNREADABLE
+    # Characters first: a cheap bound that saves encoding a huge paste to measure it.
+    if len(text_data) > limit or len(text_data.encode()) > limit:
+        return None, too_long(len(text_data.encode()), limit)
+    try:
+        data = json.loads(text_data)
+    except ValueError:
+        return None, UNREADABLE
+    return (data, "") if isinstance(data, dict) else (None, UNREADABLE)
 
 
 def _snapshot(conversation_id: int) -> tuple[str, set[int], list[tuple[str, int]]]:
@@ -40,9 +76,32 @@ def _snapshot(conversation_id: int) -> tuple[str, set[int], list[tuple[str, int]
     return run_frames.snapshot(messages), {m.pk for m in messages}, streaming
 
 
-def _start_turn(conversation_id: int, owner_id: int, start: Any):
+class AccessLost(Exception):
+    """The account is gone, or may no longer see this conversation."""
+
+
+def _visible_conversation(conversation_id: int, user_id: int) -> Conversation:
+    """Asked on every message, in the same database visit as its work: access can end while
+    a socket stays open (a member removed, a conversation deleted in another tab)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    conversation = (
+        permissions.visible(user, Conversation.objects).filter(pk=conversation_id).first()
+        if user is not None
+        else None
+    )
+    if conversation is None:
+        raise AccessLost
+    return conversation
+
+
+def _streaming_runs(conversation_id: int, user_id: int) -> list[Run]:
+    _visible_conversation(conversation_id, user_id)
+    return run_store.streaming_runs(conversation_id)
+
+
+def _start_turn(conversation_id: int, user_id: int, start: Any):
     """Run `start(conversation)` (a run_store turn starter), then render what it added."""
-    conversation = Conversation.objects.get(pk=conversation_id, owner_id=owner_id)
+    conversation = _visible_conversation(conversation_id, user_id)
     try:
         turn = start(conversation)
     except Connection.DoesNotExist:
@@ -101,17 +160,19 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         self.waiting: dict[str, list[dict[str, Any]]] = {}  # deltas held until catch-up
         self.known_messages: set[int] = set()
         self.group = runs.conversation_group(self.conversation_id)
+        self.limit = settings.PLAYGROUND_MAX_MESSAGE_BYTES
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        owned = await database_sync_to_async(
-            Conversation.objects.filter(pk=self.conversation_id, owner=user).exists
-        )()
-        if not owned:
+        visible = await database_sync_to_async(permissions.still_visible)(
+            user.pk, Conversation.objects, pk=self.conversation_id
+        )
+        if not visible:
             await self.close(code=4403)
             return
         self.user_id = user.pk
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         await self.accept()
         html, self.known_messages, streaming = await database_sync_to_async(_snapshot)(
             self.conversation_id
@@ -143,23 +204,38 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             self.give_up_task.cancel()
         if hasattr(self, "user_id"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
+
+    async def lose_access(self) -> None:
+        """Say why in the page, then close (Daphne does not pass a close reason on, so it
+        travels as a frame first); the page does not reconnect after this code."""
+        await self.send(text_data=run_frames.socket_closed(REVOKED_REASON))
+        await self.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
+
+    async def access_revoked(self, event: dict[str, Any]) -> None:
+        await self.lose_access()
 
     # -- from the browser --------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        data, problem = parse_frame(text_data, self.limit)
+        action = data.get("action") if data is not None else None
+        if data is not None and action not in ACTIONS:
+            problem = UNREADABLE
+        if problem:
+            # Answered, never dropped: the socket stays open, the next message may be fine.
+            logger.info("conversation %s: refused a message: %s", self.conversation_id, problem)
+            await self.send(text_data=run_frames.composer_errors({"socket": [problem]}))
+            return
         try:
-            data = json.loads(text_data or "{}")
-        except ValueError:
-            return
-        if not isinstance(data, dict):
-            return
-        action = data.get("action")
-        if action == "send":
-            await self.handle_send(data)
-        elif action == "tool_results":
-            await self.handle_tool_results(data)
-        elif action == "stop":
-            await self.handle_stop(str(data.get("run_id") or ""))
+            if action == "send":
+                await self.handle_send(data)
+            elif action == "tool_results":
+                await self.handle_tool_results(data)
+            else:
+                await self.handle_stop(str(data.get("run_id") or ""))
+        except AccessLost:
+            await self.lose_access()
 
     async def handle_send(self, data: dict[str, Any]) -> None:
         text = str(data.get("message") or "").strip()
@@ -167,15 +243,13 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         try:
             if not text and not attachment_ids:
                 raise ValidationError({"message": "Type a message first."})
-            if len(text) > MAX_MESSAGE_CHARS:
-                raise ValidationError({"message": "The message is too long."})
-            settings = parse_run_settings(data)
-            require_runnable(settings)
+            chosen = parse_run_settings(data)
+            require_runnable(chosen)
             started = await database_sync_to_async(_start_turn)(
                 self.conversation_id,
                 self.user_id,
                 lambda conversation: run_store.start_turn(
-                    conversation, text, settings, attachment_ids, details
+                    conversation, text, chosen, attachment_ids, details
                 ),
             )
         except ValidationError as error:
@@ -194,15 +268,13 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             return
         results = _results_from(data)
         try:
-            if any(len(text) > MAX_MESSAGE_CHARS for text in results.values()):
-                raise ValidationError({"message": "A tool result is too long."})
-            settings = parse_run_settings(data)
-            require_runnable(settings)
+            chosen = parse_run_settings(data)
+            require_runnable(chosen)
             started = await database_sync_to_async(_start_turn)(
                 self.conversation_id,
                 self.user_id,
                 lambda conversation: run_store.start_tool_turn(
-                    conversation, int(message_id), results, settings
+                    conversation, int(message_id), results, chosen
                 ),
             )
         except ValidationError as error:
@@ -234,7 +306,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             runs.start_run(run, plan)
 
     async def handle_stop(self, run_id: str) -> None:
-        active = await database_sync_to_async(run_store.streaming_runs)(self.conversation_id)
+        active = await database_sync_to_async(_streaming_runs)(self.conversation_id, self.user_id)
         for run in active:
             if not run_id or str(run.pk) == run_id:
                 await runs.request_stop(str(run.pk))

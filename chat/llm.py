@@ -14,6 +14,7 @@ from asgiref.sync import sync_to_async
 from chat.crypto import decrypt_secret
 from chat.env_connections import env_api_key, sync_env_connections
 from chat.models import Connection
+from playground import redaction
 from providers import (
     CAPABILITIES,
     PROVIDERS,
@@ -140,6 +141,7 @@ def credentials_for(connection: Connection) -> dict[str, Any]:
     """The connection's key as its provider takes it: an API key, or for a Bedrock
     connection with an access key ID, that key's secret."""
     key = api_key_for(connection)
+    redaction.remember([key])  # kept out of every log line from now on
     if connection.kind == "bedrock" and connection_options(connection).get("aws_access_key_id"):
         return {"api_key": None, "aws_secret_access_key": key}
     return {"api_key": key}
@@ -176,12 +178,12 @@ def structured_answer(
 ) -> tuple[str, bool, str]:
     """For a model asked for structured output: (the answer's JSON text, whether it fits the
     schema, what is wrong when it does not). Forced-tool providers put it in a tool call."""
-    output = chat_model.config.output
-    if output is None:
+    if chat_model.config.output is None:
         raise ValueError("structured_answer needs a model built with a schema")
-    answer = chat_model.structured_text(Response(text=text, tool_calls=list(tool_calls)))
+    response = Response(text=text, tool_calls=list(tool_calls))
+    answer = chat_model.structured_text(response)
     try:
-        output.parse(answer)
+        chat_model.parse_structured(response)  # its error is scrubbed of the model's secrets
     except MalformedResponseError as error:
         # The page shows the raw answer right below the problem; the message need not.
         return answer, False, str(error).split(" Raw answer: ")[0]

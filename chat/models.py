@@ -127,6 +127,9 @@ class Run(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     input_tokens = models.PositiveIntegerField(null=True, blank=True)
     output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    # True when the provider never reported output tokens (a stopped answer) and
+    # `output_tokens` is counted from what arrived.
+    output_tokens_estimated = models.BooleanField(default=False)
     retries = models.PositiveSmallIntegerField(default=0)
     finish_reason = models.CharField(max_length=40, blank=True, default="")
     error_kind = models.CharField(max_length=60, blank=True, default="")

@@ -114,3 +114,12 @@ def title(conversation_id: int, text: str) -> str:
         conversation_id,
         text,
     )
+
+
+def socket_closed(reason: str) -> str:
+    """Why the server is about to close this socket, in the page's connection banner."""
+    return format_html(
+        '<div id="socket-state" class="socket-state" role="status" data-kind="closed" '
+        'hx-swap-oob="true">{} Reload the page to see what you can open.</div>',
+        reason,
+    )

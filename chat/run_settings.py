@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 
 from chat.models import Conversation
@@ -96,6 +97,13 @@ def parse_run_settings(data: Mapping[str, Any]) -> RunSettings:
     model = _value(data, "model")
     if len(model) > 200:
         errors["model"] = "The model name is too long."
+    system_prompt = _value(data, "system_prompt") if "system_prompt" in data else None
+    limit = django_settings.PLAYGROUND_MAX_MESSAGE_BYTES
+    if system_prompt is not None and len(system_prompt.encode()) > limit:
+        errors["system_prompt"] = (
+            f"The system prompt is {len(system_prompt.encode()) / 2**20:.1f} MB; it can be at "
+            f"most {limit / 2**20:.1f} MB. Shorten it."
+        )
     tools = None
     if "tools" in data or "output_schema" in data:
         tools, tool_errors = parse_tool_settings(
@@ -107,7 +115,7 @@ def parse_run_settings(data: Mapping[str, Any]) -> RunSettings:
     return RunSettings(
         connection_id=connection_id,
         model=model,
-        system_prompt=_value(data, "system_prompt") if "system_prompt" in data else None,
+        system_prompt=system_prompt,
         params=params,
         tools=tools,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +28,12 @@ from chat import attachments, llm, run_frames, run_store, user_errors
 from chat.crypto import SecretDecryptionError
 from chat.models import Message, Run
 from media import MediaRejected
+from playground import redaction
 
 logger = logging.getLogger(__name__)
 
 ACTIVE_RUNS: dict[str, ActiveRun] = {}  # strong references: tasks must not be collected
+CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text, for estimates only
 
 
 def conversation_group(conversation_id: int) -> str:
@@ -55,7 +58,9 @@ def build_messages(
         if message.role == Message.Role.USER:
             messages.append(llm.user(message.content, *(parts or {}).get(message.pk, [])))
         elif message.role == Message.Role.TOOL:
-            messages.append(llm.tool_result(message.tool_call_id, message.content))
+            messages.append(
+                llm.tool_result(message.tool_call_id, message.content, name=message.tool_name)
+            )
         else:
             calls = [tool_call_from_saved(c) for c in message.tool_calls if c["id"] in answered]
             if message.content or calls:
@@ -145,6 +150,8 @@ class ActiveRun:
         self.layer = get_channel_layer()
         self.flush_seconds = settings.PLAYGROUND_STREAM_FLUSH_MS / 1000
         self.parts: list[str] = []
+        self.deltas = 0  # text and reasoning pieces received: each carries one token or more
+        self.reasoning_chars = 0
         self.length = 0  # characters received
         self.published = 0  # characters published to the group
         self.last_flush = 0.0
@@ -221,8 +228,11 @@ class ActiveRun:
             for event in batch:
                 if isinstance(event, llm.TextDelta):
                     texts.append(event.text)
+                    self.deltas += 1
                 elif isinstance(event, llm.ReasoningDelta):
                     self.mark_first_token()
+                    self.deltas += 1
+                    self.reasoning_chars += len(event.reasoning)
                 elif isinstance(event, llm.ToolCallEvent):
                     self.mark_first_token()
                     self.tool_calls.append(event.tool_call)
@@ -256,32 +266,59 @@ class ActiveRun:
                                  "output_problem": f"It could not be checked ({type(error).__name__})."}  # fmt: skip
         return answer, [], {"output_valid": valid, "output_problem": problem}
 
+    def output_tokens(self) -> tuple[int | None, bool]:
+        """(output tokens, whether estimated). What the provider reported wins; a stopped or
+        failed answer it never reported is estimated from what arrived: at least one token
+        per streamed piece, and about four characters per token."""
+        reported = getattr(self.usage, "output_tokens", None)
+        if reported is not None:
+            return reported, False
+        if not self.deltas:
+            return None, False
+        characters = self.length + self.reasoning_chars
+        return max(self.deltas, math.ceil(characters / CHARS_PER_TOKEN)), True
+
     async def finish(self, status: str, error_kind: str, error_message: str) -> None:
         await self.flush_now()
         now = time.monotonic()
         text, calls, checked = self.structured_fields(status)
+        output_tokens, estimated = self.output_tokens()
+        if checked.get("output_problem"):  # it may quote the answer, and so an echoed key
+            checked["output_problem"] = self.scrub(checked["output_problem"])
         fields = {
             **checked,
             "retries": self.retries,
             "finish_reason": self.finish_reason,
             "error_kind": error_kind,
-            "error_message": error_message,
+            "error_message": self.scrub(error_message),
             "duration_ms": round((now - self.started) * 1000) if self.started else None,
             "time_to_first_token_ms": (
                 round((self.first_token_at - self.started) * 1000) if self.first_token_at else None
             ),
             "input_tokens": getattr(self.usage, "input_tokens", None),
-            "output_tokens": getattr(self.usage, "output_tokens", None),
+            "output_tokens": output_tokens,
+            "output_tokens_estimated": estimated,
         }
-        message = await database_sync_to_async(run_store.finish_run)(
-            self.run_id,
-            text=text,
-            status=status,
-            fields=fields,
-            tool_calls=[tool_call_for_saving(call) for call in calls],
-        )
-        final = await database_sync_to_async(render_final)(message.pk)
+        saved_calls = [tool_call_for_saving(call) for call in calls]
+        try:
+            message = await database_sync_to_async(run_store.finish_run)(
+                self.run_id, text=text, status=status, fields=fields, tool_calls=saved_calls
+            )
+            final = await database_sync_to_async(render_final)(message.pk)
+        except (Run.DoesNotExist, Message.DoesNotExist):
+            # Its conversation was deleted meanwhile: nothing to save, but every tab still
+            # watching must see the answer end rather than stream for ever.
+            logger.warning("run %s ended (%s) after its conversation was deleted", self.run_id,
+                           status)  # fmt: skip
+            final = render_unsaved_final(self.message_id, text, status, fields, saved_calls)
         await self.publish({"type": "run.finished", "html": final})
+
+    def scrub(self, text: str) -> str:
+        """No secret of this run's connection in what is shown and saved (the provider layer
+        already scrubs its errors; this also covers the chat layer's own messages)."""
+        secrets = self.model.secret_values() if self.model else ()
+        redaction.remember(secrets)  # credentials resolved while streaming, for the logs too
+        return redaction.scrub(text, secrets)
 
     # -- control through the channel layer ---------------------------------------------------
 
@@ -360,6 +397,16 @@ def retry_text(event: Any, model: Any) -> str:
 
 def render_final(message_id: int) -> str:
     return run_frames.render_message(run_store.message_with_run(message_id), oob=True)
+
+
+def render_unsaved_final(
+    message_id: int, text: str, status: str, fields: dict[str, Any], calls: list[dict[str, Any]]
+) -> str:
+    """The final frame of a run whose rows are gone, from what the run holds in memory."""
+    message = Message(pk=message_id, role=Message.Role.ASSISTANT, content=text, status=status,
+                      tool_calls=calls)  # fmt: skip
+    message.run = Run(status=status, **fields)
+    return run_frames.render_message(message, oob=True)
 
 
 def start_run(run: Run, plan: RunPlan | None = None) -> ActiveRun:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
 from chat import attachments, run_frames, run_store
 from chat.llm import available_connections, capability_summary, provider_label
 from chat.model_catalogue import catalogue, models_of
@@ -20,7 +22,7 @@ from chat.tool_settings import EXAMPLE_TOOLS
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    conversation = Conversation.objects.filter(owner=request.user).first()
+    conversation = permissions.visible(request.user, Conversation.objects).first()
     if conversation is None:
         conversation = Conversation.objects.create(owner=request.user)
     return redirect("conversation", pk=conversation.pk)
@@ -40,7 +42,7 @@ def _panel_context(conversation: Conversation, values: dict[str, str]) -> dict:
 
 
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
-    current = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    current = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     context = _panel_context(current, settings_for_form(current))
     # The same HTML the socket's snapshot sends, so the first paint needs no socket.
     context["messages_html"] = mark_safe(  # noqa: S308 - rendered by our escaping templates
@@ -50,22 +52,24 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     context["pending_attachments"] = attachments.pending(current)
     # The recorder stops itself at the limit, so a long recording is kept, not refused.
     context["max_recording_seconds"] = attachments.max_recording_seconds()
+    # The composer refuses a longer message before sending it (the server would too).
+    context["max_message_bytes"] = settings.PLAYGROUND_MAX_MESSAGE_BYTES
     return render(request, "chat/playground.html", context)
 
 
 @require_POST
 def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
     """Autosave of the panel and the system prompt; invalid fields are shown, not saved."""
-    current = get_object_or_404(Conversation, pk=pk, owner=request.user)
+    current = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     try:
-        settings = parse_run_settings(request.POST)
+        chosen = parse_run_settings(request.POST)
     except ValidationError as error:
         errors = error.message_dict
     else:
         errors = {}
-        if settings.system_prompt is not None:
-            current.system_prompt = settings.system_prompt
-        current.settings = settings.saved_over(current.settings)
+        if chosen.system_prompt is not None:
+            current.system_prompt = chosen.system_prompt
+        current.settings = chosen.saved_over(current.settings)
         current.save(update_fields=["system_prompt", "settings", "updated_at"])
     # Only the error box is swapped: re-rendering inputs would steal focus mid-typing.
     return render(request, "chat/partials/settings_errors.html", {"errors": errors})
@@ -73,7 +77,7 @@ def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 def model_options(request: HttpRequest, pk: int) -> HttpResponse:
     """The model datalist for the chosen connection, from its server's model list."""
-    get_object_or_404(Conversation, pk=pk, owner=request.user)
+    permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     connection_id = request.GET.get("connection", "")
     connection = (
         Connection.objects.filter(pk=connection_id).first() if connection_id.isdigit() else None
@@ -92,7 +96,7 @@ def model_options(request: HttpRequest, pk: int) -> HttpResponse:
 def model_capabilities(request: HttpRequest, pk: int) -> HttpResponse:
     """What the chosen model takes ("text, images · tools"), by its family where it has one:
     refreshed as the connection changes and the model is typed."""
-    get_object_or_404(Conversation, pk=pk, owner=request.user)
+    permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     connection_id = request.GET.get("connection", "")
     connection = (
         Connection.objects.filter(pk=connection_id).first() if connection_id.isdigit() else None
@@ -105,6 +109,6 @@ def model_capabilities(request: HttpRequest, pk: int) -> HttpResponse:
 
 def model_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """Every connection's models in one picker, grouped by connection."""
-    get_object_or_404(Conversation, pk=pk, owner=request.user)
+    permissions.get_or_404(request.user, Conversation.objects, pk=pk)
     groups = async_to_sync(catalogue)(available_connections())
     return render(request, "chat/partials/model_picker.html", {"groups": groups})

@@ -37,6 +37,36 @@
     composer.requestSubmit();
   });
 
+  // A message over the server's limit is refused here, before it is sent, with its size and
+  // the limit; the text stays in the box. (The server would refuse it too, in words.)
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
+
+  function showComposerError(text) {
+    var box = byId("composer-errors");
+    if (!box) return;
+    var list = document.createElement("ul");
+    list.className = "composer-errors";
+    list.setAttribute("role", "alert");
+    var item = document.createElement("li");
+    item.textContent = text;
+    list.appendChild(item);
+    box.replaceChildren(list);
+  }
+
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    var composer = byId("composer");
+    var limit = composer ? Number(composer.dataset.maxMessageBytes || 0) : 0;
+    if (!limit) return;
+    var body = event.detail.messageBody;
+    if (body === undefined) body = JSON.stringify(event.detail.parameters || {});
+    var size = new TextEncoder().encode(body).length;
+    if (size <= limit) return;
+    event.preventDefault();
+    showComposerError("This message is " + megabytes(size) + "; Playground takes at most " +
+      megabytes(limit) + " per message (the text, the system prompt and the settings " +
+      "together). Shorten it and send it again.");
+  });
+
   // Each send carries a nonce; the server echoes it back when the message was accepted.
   document.addEventListener("submit", function (event) {
     if (event.target.id !== "composer") return;

@@ -14,6 +14,8 @@ from providers import Usage
 class FakeConfig:
     max_retries: int = 2
     output: Any = None  # no structured output
+    api_key: str | None = None
+    secrets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -37,6 +39,9 @@ class FakeChatModel:
     received: list[Any] = field(default_factory=list)
     closed_early: bool = False
     started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def secret_values(self) -> tuple[str, ...]:
+        return tuple(v for v in (self.config.api_key, *self.config.secrets.values()) if v)
 
     @property
     def text(self) -> str:

@@ -135,22 +135,6 @@ def test_someone_elses_conversation_takes_no_uploads(client, admin_user, convers
     assert response.status_code == 404 and not Attachment.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("name", "value", "words"),
-    [("PLAYGROUND_MAX_IMAGE_MB", "lots", "must be a number"),
-     ("PLAYGROUND_MAX_AUDIO_SECONDS", "0", "must be above zero")],
-)  # fmt: skip
-def test_nonsense_attachment_limits_stop_the_server_from_starting(name, value, words, tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, name: value, "PLAYGROUND_DATA_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", "import playground.settings"], env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert done.returncode != 0 and f"{name} {words}" in done.stderr
-
-
 def test_attachments_not_sent_yet_are_back_in_the_composer_after_a_reload(
     member_client, conversation
 ):

@@ -70,24 +70,6 @@ class Tab:
         await self.communicator.disconnect()
 
 
-@pytest.fixture
-def conversation(user):
-    return Conversation.objects.create(owner=user, system_prompt="Be terse.")
-
-
-@pytest.fixture
-def connection(make_connection):
-    return make_connection(name="Fake")
-
-
-@pytest.fixture
-def model(monkeypatch):
-    """The fake model every run of the test gets; tests change its script before sending."""
-    fake = FakeChatModel()
-    monkeypatch.setattr(llm, "chat_model_for", lambda connection, model_name, params, **box: fake)
-    return fake
-
-
 def send_fields(connection_row, **extra) -> dict:
     return {"action": "send", "message": "Hi there", "connection": str(connection_row.pk),
             "model": "fake", "nonce": "n1", **extra}  # fmt: skip
