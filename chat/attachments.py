@@ -23,9 +23,10 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from chat import llm
-from chat.models import Attachment, Blob, Connection, Conversation, Message
+from chat.models import Attachment, Blob, Conversation, Message
 from chat.renditions import RENDITIONS
+from connections import llm
+from connections.models import Connection
 from media import (
     AUDIO_TYPES,
     IMAGE_LIMITS,

@@ -23,10 +23,11 @@ from django.core.exceptions import ValidationError
 from accounts import permissions
 from accounts.sockets import REVOKED_CLOSE_CODE, REVOKED_REASON, user_group
 from chat import run_frames, run_store, runs, user_errors
-from chat.crypto import SecretDecryptionError
-from chat.llm import ProviderError
-from chat.models import Connection, Conversation, Run
+from chat.models import Conversation, Run
 from chat.run_settings import parse_run_settings, require_runnable
+from connections.crypto import SecretDecryptionError
+from connections.llm import ProviderError
+from connections.models import Connection
 
 logger = logging.getLogger(__name__)
 

@@ -8,38 +8,6 @@ from django.conf import settings
 from django.db import models
 
 
-class Connection(models.Model):
-    """A provider endpoint and its credentials. The API key is encrypted at rest (chat.crypto)."""
-
-    class Source(models.TextChoices):
-        USER = "user", "Added in the browser"
-        ENV = "env", "From environment variables"
-
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=40)  # a provider id: "openai", "openai_compatible", ...
-    base_url = models.URLField(max_length=500, blank=True)
-    api_key_encrypted = models.BinaryField(blank=True, default=b"", editable=False)
-    api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.USER)
-    # Addressing a provider needs besides a URL: Azure api_version, Bedrock region, Vertex
-    # project and location. Passed to init_chat_model as they are (chat.llm.CONNECTION_OPTIONS).
-    options = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["name"], name="connection_name_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Conversation(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
@@ -109,7 +77,8 @@ class Run(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="runs")
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="run")
-    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL)
+    connection = models.ForeignKey(
+        "connections.Connection", null=True, blank=True, on_delete=models.SET_NULL)
     provider = models.CharField(max_length=40)
     model = models.CharField(max_length=200)
     parameters = models.JSONField(default=dict, blank=True)

@@ -16,8 +16,9 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from chat.attachments import attachments_for_send, check_model_takes
-from chat.models import Attachment, Connection, Conversation, Message, Run
+from chat.models import Attachment, Conversation, Message, Run
 from chat.run_settings import RunSettings
+from connections.models import Connection
 
 TITLE_CHARS = 60
 WITH_BLOBS = Prefetch("attachments", Attachment.objects.select_related("blob"))

@@ -24,9 +24,10 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from chat import attachments, llm, run_frames, run_store, user_errors
-from chat.crypto import SecretDecryptionError
+from chat import attachments, run_frames, run_store, user_errors
 from chat.models import Message, Run
+from connections import llm
+from connections.crypto import SecretDecryptionError
 from media import MediaRejected
 from playground import redaction
 

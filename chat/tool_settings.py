@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat.llm import ConfigurationError, output_schema, safe_tool_name, tool_spec
+from connections.llm import ConfigurationError, output_schema, safe_tool_name, tool_spec
 
 TOOL_CHOICES = ("auto", "required", "none")
 EXAMPLE_TOOLS = [

@@ -2,14 +2,9 @@
 
 from django.urls import path
 
-from chat.views import attachments, connections, conversations, playground
+from chat.views import attachments, conversations, playground
 
 urlpatterns = [
-    # Connections to providers (chat/views/connections.py)
-    path("connections/", connections.connection_list, name="connections"),
-    path("connections/<int:pk>/edit/", connections.connection_edit, name="connection-edit"),
-    path("connections/<int:pk>/delete/", connections.connection_delete, name="connection-delete"),
-    path("connections/<int:pk>/test/", connections.connection_test, name="connection-test"),
     # Conversation list in the sidebar (chat/views/conversations.py)
     path("c/new/", conversations.conversation_new, name="conversation-new"),
     path("c/<int:pk>/rename/", conversations.conversation_rename, name="conversation-rename"),

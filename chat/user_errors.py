@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat.llm import ProviderError
+from connections.llm import ProviderError
 
 
 def describe(error: ProviderError, *, retries: int = 0) -> str:

@@ -2,5 +2,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("", include("connections.urls")),
     path("", include("chat.urls")),
 ]

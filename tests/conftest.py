@@ -120,3 +120,40 @@ def admin_client(client, admin_user):
 def member_client(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def make_connection(db):
+    from connections.crypto import encrypt_secret
+    from connections.models import Connection
+
+    def make(base_url: str = "http://127.0.0.1:9/v1", api_key: str = "", **fields):
+        fields.setdefault("name", f"Connection {next(numbers)}")
+        fields.setdefault("kind", "openai_compatible")
+        connection = Connection(base_url=base_url, **fields)
+        if api_key:
+            connection.api_key_encrypted = encrypt_secret(api_key)
+            connection.api_key_last4 = api_key[-4:]
+        connection.save()
+        return connection
+
+    return make
+
+
+@pytest.fixture
+def make_conversation(db):
+    from chat.models import Conversation
+
+    def make(owner, **fields):
+        return Conversation.objects.create(owner=owner, **fields)
+
+    return make
+
+
+@pytest.fixture
+def fake_provider():
+    from tests.fakes.fake_provider import FakeProvider
+
+    server = FakeProvider().start()
+    yield server
+    server.stop()

@@ -78,7 +78,8 @@ class PlaygroundSocket:
 SETUP_SCRIPT = """
 from django.contrib.auth import get_user_model
 from django.test import Client
-from chat.models import Connection, Conversation
+from chat.models import Conversation
+from connections.models import Connection
 user = get_user_model().objects.create_user({username!r}, password="a-long-password-123")
 connection = Connection.objects.create(
     name={username!r}, kind="openai_compatible", base_url={base_url!r})

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from chat import attachments, run_frames, run_store
-from chat.llm import available_connections, capability_summary, provider_label
-from chat.model_catalogue import catalogue, models_of
-from chat.models import Connection, Conversation
+from chat.models import Conversation
 from chat.run_settings import NUMERIC_FIELDS, parse_run_settings, settings_for_form
 from chat.tool_settings import EXAMPLE_TOOLS
+from connections.llm import available_connections, capability_summary, provider_label
+from connections.model_catalogue import catalogue, models_of
+from connections.models import Connection
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,46 +1,14 @@
-"""Fixtures for the chat app: connections, conversations, the fake provider (users and
-signed-in clients are in tests/conftest.py)."""
+"""Fixtures for the chat app: a conversation, a connection and the in-process fake model
+(users, clients, connections and the fake provider server are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from chat import llm
-from chat.crypto import encrypt_secret
-from chat.models import Connection, Conversation
+from chat.models import Conversation
+from connections import llm
 from tests.chat.fake_models import FakeChatModel
 from tests.conftest import PASSWORD, numbers  # noqa: F401 - PASSWORD is imported from here
-from tests.fakes.fake_provider import FakeProvider
-
-
-@pytest.fixture
-def make_connection(db):
-    def make(base_url: str = "http://127.0.0.1:9/v1", api_key: str = "", **fields) -> Connection:
-        fields.setdefault("name", f"Connection {next(numbers)}")
-        fields.setdefault("kind", "openai_compatible")
-        connection = Connection(base_url=base_url, **fields)
-        if api_key:
-            connection.api_key_encrypted = encrypt_secret(api_key)
-            connection.api_key_last4 = api_key[-4:]
-        connection.save()
-        return connection
-
-    return make
-
-
-@pytest.fixture
-def make_conversation(db):
-    def make(owner, **fields) -> Conversation:
-        return Conversation.objects.create(owner=owner, **fields)
-
-    return make
-
-
-@pytest.fixture
-def fake_provider():
-    server = FakeProvider().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat import llm
+from connections import llm
 from providers import Usage
 
 

@@ -273,7 +273,7 @@ async def test_a_stored_file_that_no_longer_converts_ends_the_run_with_a_clear_e
 
 
 def test_only_chat_completions_kinds_offer_an_image_detail_level():
-    from chat.llm import capability_summary
+    from connections.llm import capability_summary
 
     assert "image_detail" in capability_summary("openai")[1]
     assert "image_detail" in capability_summary("openai_compatible")[1]

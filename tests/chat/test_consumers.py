@@ -15,9 +15,10 @@ from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 from django.utils import timezone
 
-from chat import consumers, llm, runs
+from chat import consumers, runs
 from chat.consumers import ConversationConsumer
 from chat.models import Conversation, Message, Run
+from connections import llm
 from tests.chat.fake_models import FakeChatModel
 
 pytestmark = pytest.mark.django_db(transaction=True)

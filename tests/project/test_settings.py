@@ -91,7 +91,7 @@ def test_the_secret_key_and_an_environment_api_key_come_from_files(tmp_path):
     key_file.write_text("k" * 40)
     openai_file.write_text("sk-from-a-file-1234")
     code = ("import django; django.setup(); from django.conf import settings; "
-            "from chat.env_connections import ENV_CONNECTIONS; "
+            "from connections.env_connections import ENV_CONNECTIONS; "
             "print(settings.SECRET_KEY == 'k' * 40, ENV_CONNECTIONS[0].key())")  # fmt: skip
     environment = {**os.environ, "PLAYGROUND_DATA_DIR": str(tmp_path),
                    "DJANGO_SETTINGS_MODULE": "playground.settings",

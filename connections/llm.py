@@ -1,7 +1,7 @@
-"""The one module of the chat app that talks to `providers/` (design §1).
+"""THE seam to `providers/`: the only module of the project that imports it (design §1).
 
-Connections become chat models here; the rest of the app imports errors, events and message
-builders from this module, never from `providers` directly.
+Connections become chat models here; every other module imports errors, events and message
+builders from this one, never from `providers` directly (a test over the imports keeps it so).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 from asgiref.sync import sync_to_async
 
-from chat.crypto import decrypt_secret
-from chat.env_connections import env_api_key, sync_env_connections
-from chat.models import Connection
+from connections.crypto import decrypt_secret
+from connections.env_connections import env_api_key, sync_env_connections
+from connections.models import Connection
 from playground import redaction
 from providers import (
     CAPABILITIES,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
-from chat.crypto import SecretDecryptionError
-from chat.llm import ProviderError, list_models, provider_label
-from chat.models import Connection
+from connections.crypto import SecretDecryptionError
+from connections.llm import ProviderError, list_models, provider_label
+from connections.models import Connection
 
 CACHE_SECONDS = 60
 LIST_TIMEOUT_SECONDS = 5.0

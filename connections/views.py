@@ -11,16 +11,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from chat.connection_forms import ConnectionForm
-from chat.crypto import SecretDecryptionError
-from chat.llm import (
+from connections.crypto import SecretDecryptionError
+from connections.forms import ConnectionForm
+from connections.llm import (
     ProviderError,
     available_connections,
     default_base_url,
     list_models,
     provider_label,
 )
-from chat.models import Connection
+from connections.models import Connection
 
 logger = logging.getLogger(__name__)
 ADMINS_ONLY = "Only admins can change connections."
@@ -32,7 +32,7 @@ def _page(request: HttpRequest, form: ConnectionForm, editing: Connection | None
         connection.provider_label = provider_label(connection.kind)
         connection.shown_base_url = connection.base_url or default_base_url(connection.kind)
     context = {"connections": connections, "form": form, "editing": editing}
-    return render(request, "chat/connections.html", context)
+    return render(request, "connections/connections.html", context)
 
 
 def connection_list(request: HttpRequest) -> HttpResponse:
@@ -81,4 +81,4 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
     except (ProviderError, SecretDecryptionError) as error:
         ok, detail = False, str(error)
     context = {"connection": connection, "ok": ok, "detail": detail}
-    return render(request, "chat/partials/connection_test.html", context)
+    return render(request, "connections/partials/connection_test.html", context)

@@ -1,7 +1,7 @@
 import pytest
 from django.test import override_settings
 
-from chat.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
+from connections.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
 
 
 def test_a_secret_round_trips_and_is_not_stored_in_clear():

@@ -1,8 +1,8 @@
 import pytest
 
-from chat.env_connections import OPENAI_ENV_NAME
-from chat.llm import api_key_for, available_connections
-from chat.models import Connection
+from connections.env_connections import OPENAI_ENV_NAME
+from connections.llm import api_key_for, available_connections
+from connections.models import Connection
 
 pytestmark = pytest.mark.django_db
 

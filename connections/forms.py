@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from chat.crypto import encrypt_secret
-from chat.llm import (
+from connections.crypto import encrypt_secret
+from connections.llm import (
     CHOICE_OPTIONS,
     CONNECTION_OPTIONS,
     INTEGER_OPTIONS,
@@ -12,7 +12,7 @@ from chat.llm import (
     provider_needs_base_url,
     provider_needs_key,
 )
-from chat.models import Connection
+from connections.models import Connection
 
 
 class ConnectionForm(forms.ModelForm):

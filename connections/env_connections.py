@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chat.models import Connection
+from connections.models import Connection
 from playground import env, redaction
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from chat.llm import user
-from chat.models import Connection
+from connections.llm import user
+from connections.models import Connection
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_an_anthropic_connection_needs_no_base_url_and_shows_the_default(admin_c
 
 
 def test_provider_options_are_saved_for_their_kind_only_and_reach_the_model(admin_client):
-    from chat.llm import chat_model_for
+    from connections.llm import chat_model_for
 
     add(admin_client, kind="bedrock", name="AWS", base_url="", api_key="bedrock-key",
         option_region="eu-west-1", option_project="ignored-for-bedrock")  # fmt: skip
@@ -149,7 +149,7 @@ def test_provider_options_are_saved_for_their_kind_only_and_reach_the_model(admi
 
 
 def test_a_bedrock_access_key_needs_its_secret_which_is_encrypted_and_used_to_sign(admin_client):
-    from chat.llm import chat_model_for
+    from connections.llm import chat_model_for
 
     response = add(admin_client, kind="bedrock", name="AWS keys", base_url="", api_key="",
                    option_region="eu-west-1", option_aws_access_key_id="AKIAFROMFORM")  # fmt: skip
@@ -184,7 +184,7 @@ def test_bedrock_and_vertex_connections_are_tested_by_listing_models(
 
 
 def test_an_ollama_context_window_is_a_number_and_reaches_the_options(admin_client):
-    from chat.llm import chat_model_for
+    from connections.llm import chat_model_for
 
     response = add(admin_client, kind="ollama", name="Local", base_url="http://127.0.0.1:11434",
                    api_key="", option_num_ctx="lots")  # fmt: skip
@@ -198,7 +198,7 @@ def test_an_ollama_context_window_is_a_number_and_reaches_the_options(admin_clie
 
 
 def test_a_tgi_server_gets_its_own_structured_output_shape(admin_client):
-    from chat.llm import chat_model_for
+    from connections.llm import chat_model_for
 
     response = add(admin_client, name="TGI", option_json_schema_style="grammar")
     assert "Type one of: openai, tgi." in response.content.decode()

@@ -1,0 +1,12 @@
+"""Routes of the connections app."""
+
+from django.urls import path
+
+from connections import views
+
+urlpatterns = [
+    path("connections/", views.connection_list, name="connections"),
+    path("connections/<int:pk>/edit/", views.connection_edit, name="connection-edit"),
+    path("connections/<int:pk>/delete/", views.connection_delete, name="connection-delete"),
+    path("connections/<int:pk>/test/", views.connection_test, name="connection-test"),
+]

@@ -1,0 +1,66 @@
+"""Dependencies run one way (design §1): accounts ← connections ← chat ← compare, library;
+providers/ and media/ never import Django; connections/llm.py is the only module of the
+project that imports providers/."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# What each app may import from the project's other apps.
+ALLOWED = {
+    "accounts": {"playground"},
+    "connections": {"playground", "accounts"},
+    "chat": {"playground", "accounts", "connections", "media"},
+    "compare": {"playground", "accounts", "connections", "chat"},
+    "library": {"playground", "accounts", "connections", "chat"},
+    "media": set(),
+    "providers": set(),
+    "playground": {"accounts", "connections", "chat", "compare", "library"},
+}
+SEAM = "connections/llm.py"
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def modules(app: str) -> list[Path]:
+    folder = ROOT / app
+    return [path for path in folder.rglob("*.py") if "migrations" not in path.parts]
+
+
+def test_apps_depend_on_each_other_one_way_only():
+    broken = []
+    for app, allowed in ALLOWED.items():
+        for path in modules(app):
+            used = imports_of(path) & set(ALLOWED) - {app}
+            used.discard("providers")  # checked below, with its own rule
+            if used - allowed:
+                broken.append(f"{path.relative_to(ROOT)} imports {sorted(used - allowed)}")
+    assert not broken, "\n".join(broken)
+
+
+def test_only_the_seam_imports_the_provider_layer():
+    importers = [
+        str(path.relative_to(ROOT))
+        for app in ALLOWED
+        if app != "providers"
+        for path in modules(app)
+        if "providers" in imports_of(path)
+    ]
+    assert importers == [SEAM]
+
+
+def test_providers_and_media_never_import_django():
+    for app in ("providers", "media"):
+        for path in modules(app):
+            assert "django" not in imports_of(path), path
