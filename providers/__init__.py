@@ -19,6 +19,7 @@ from providers.errors import (
 from providers.events import (
     FinishEvent,
     ReasoningDelta,
+    RequestEvent,
     RetryEvent,
     StreamEvent,
     TextDelta,
@@ -27,9 +28,11 @@ from providers.events import (
     Usage,
     UsageEvent,
 )
+from providers.http_client import aclose_clients
 from providers.messages import Audio, Image, Message, assistant, system, tool_result, user
 from providers.rate_limiter import InMemoryRateLimiter
-from providers.registry import PROVIDERS, alist_models, init_chat_model, list_models
+from providers.records import PROVIDERS
+from providers.registry import alist_models, init_chat_model, list_models
 from providers.response import Response
 from providers.secrets import scrub_error, scrub_secrets
 
@@ -53,6 +56,7 @@ __all__ = [
     "ProviderUnavailableError",
     "RateLimitError",
     "ReasoningDelta",
+    "RequestEvent",
     "Response",
     "RetryEvent",
     "StreamEvent",
@@ -62,6 +66,7 @@ __all__ = [
     "UnsupportedFeatureError",
     "Usage",
     "UsageEvent",
+    "aclose_clients",
     "alist_models",
     "assistant",
     "capabilities",

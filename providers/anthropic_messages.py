@@ -206,8 +206,6 @@ class AnthropicChatModel(BaseChatModel):
         config = self.config
         if config.seed is not None:
             raise ConfigurationError("Anthropic models take no seed; leave Seed empty.")
-        if config.temperature is not None and config.temperature > 1:
-            raise ConfigurationError("Anthropic's temperature goes from 0 to 1.")
         if config.temperature is not None and config.top_p is not None:
             raise ConfigurationError(
                 "Recent Anthropic models refuse temperature and top_p together; set only one."

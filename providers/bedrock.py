@@ -253,8 +253,6 @@ class BedrockChatModel(BaseChatModel):
         self.region  # noqa: B018 - refuses a missing region before any request
         if self.config.seed is not None:
             raise ConfigurationError("Bedrock's Converse API takes no seed; leave Seed empty.")
-        if self.config.temperature is not None and self.config.temperature > 1:
-            raise ConfigurationError("Bedrock's temperature goes from 0 to 1.")
 
     def build_body(self, messages: list[Message]) -> dict[str, Any]:
         config = self.config

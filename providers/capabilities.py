@@ -1,10 +1,17 @@
-"""What each provider takes, as data: input media, tools, structured output, and which of the
-standard parameters it honours. The UI shows it; the provider modules enforce it."""
+"""What each provider takes: input media, tools, structured output and which of the standard
+parameters it honours, read from its record (`providers.records.PROVIDERS`, design §2), and
+the model families whose inputs differ from their provider's. The UI shows it; the provider
+modules enforce it."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from providers.records import ProviderSpec
 
 ALL_PARAMS = frozenset(
     {"temperature", "max_tokens", "top_p", "stop", "seed", "timeout", "max_retries"}
@@ -30,20 +37,27 @@ class Capabilities:
         return " · ".join([", ".join(media), *extras])
 
 
-CAPABILITIES: dict[str, Capabilities] = {
-    # audio on gpt-4o-audio models, wav/mp3
-    "openai": Capabilities(images=True, audio=True, image_detail=True),
-    "azure_openai": Capabilities(images=True, audio=True, image_detail=True),
-    # as the server's model allows
-    "openai_compatible": Capabilities(images=True, audio=True, image_detail=True),
-    "groq": Capabilities(images=True, audio=False, image_detail=True),
-    "huggingface": Capabilities(images=True, audio=False, image_detail=True),
-    "anthropic": Capabilities(images=True, audio=False, params=ALL_PARAMS - {"seed"}),
-    "google_genai": Capabilities(images=True, audio=True),
-    "google_vertexai": Capabilities(images=True, audio=True),
-    "ollama": Capabilities(images=True, audio=False),
-    "bedrock": Capabilities(images=True, audio=True, params=ALL_PARAMS - {"seed"}),
-}
+def _records() -> Mapping[str, ProviderSpec]:
+    # Imported on use: the registry imports the wire modules, and they read CAPABILITIES.
+    from providers.records import PROVIDERS
+
+    return PROVIDERS
+
+
+class _CapabilitiesOfRecords(Mapping[str, Capabilities]):
+    """Each provider's Capabilities, as its record holds them (nothing is copied here)."""
+
+    def __getitem__(self, provider: str) -> Capabilities:
+        return _records()[provider].capabilities
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_records())
+
+    def __len__(self) -> int:
+        return len(_records())
+
+
+CAPABILITIES: Mapping[str, Capabilities] = _CapabilitiesOfRecords()
 
 
 # Model families whose inputs differ from their provider's: (provider, pattern on the model

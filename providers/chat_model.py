@@ -16,6 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -23,12 +24,14 @@ from providers.errors import ConfigurationError, ProviderError
 from providers.events import (
     FinishEvent,
     ReasoningDelta,
+    RequestEvent,
     RetryEvent,
     StreamEvent,
     TextDelta,
     ToolCallEvent,
     UsageEvent,
 )
+from providers.http_client import closing_clients
 from providers.messages import Message, MessagesInput, as_messages
 from providers.rate_limiter import InMemoryRateLimiter
 from providers.response import Response
@@ -165,6 +168,17 @@ class BaseChatModel:
         (the OpenAI convention, used as given, unless overridden)."""
         return base_url
 
+    @property
+    def endpoint(self) -> str:
+        """The URL a chat request is sent to (each protocol's own)."""
+        return ""
+
+    def request_url(self) -> str:
+        """`endpoint` as it may be shown and stored: without its query string (Azure's API
+        version), fragment or user:password."""
+        scheme, netloc, path, _query, _fragment = urlsplit(self.endpoint)
+        return urlunsplit((scheme, netloc.rpartition("@")[2], path, "", ""))
+
     def body_retry_hint(self, body: str) -> float | None:
         """A retry delay carried in an error body rather than in headers (Gemini)."""
         return None
@@ -202,13 +216,19 @@ class BaseChatModel:
 
     async def astream_batches(self, messages: MessagesInput) -> AsyncIterator[list[StreamEvent]]:
         """`astream` as lists of events, one per network read: for relays that pay a cost
-        per item handed over (the playground's run engine)."""
+        per item handed over (the playground's run engine). Each attempt begins with a
+        RequestEvent of its own, handed over before its request is sent."""
         try:
             conversation = as_messages(messages)
             attempt = 0
             while True:
-                if self.config.rate_limiter is not None:
-                    await self.config.rate_limiter.aacquire()
+                waited_s = 0.0
+                limiter = self.config.rate_limiter
+                if limiter is not None:
+                    started = limiter.clock()
+                    await limiter.aacquire()
+                    waited_s = limiter.clock() - started
+                yield [RequestEvent(attempt=attempt, waited_s=waited_s, url=self.request_url())]
                 produced_output = False
                 try:
                     async with contextlib.aclosing(self._astream_once(conversation)) as batches:
@@ -252,7 +272,7 @@ class BaseChatModel:
             finally:
                 items.put(("end", None))
 
-        worker = threading.Thread(target=asyncio.run, args=(pump(),), daemon=True)
+        worker = threading.Thread(target=asyncio.run, args=(closing_clients(pump()),), daemon=True)
         worker.start()
         try:
             while True:
@@ -289,6 +309,8 @@ class BaseChatModel:
                 response.raw = event.raw
             elif isinstance(event, RetryEvent):
                 response.retries += 1
+            elif isinstance(event, RequestEvent):
+                response.rate_limit_wait_s += event.waited_s
         response.text = "".join(text)
         response.reasoning = "".join(reasoning)
         if response.raw is not None:
@@ -342,17 +364,18 @@ class StructuredOutputModel:
 
 
 def run_sync(coroutine: Awaitable[T]) -> T:
-    """Run a coroutine to completion from sync code, even inside a running event loop."""
+    """Run a coroutine to completion from sync code, even inside a running event loop, on a
+    loop of its own whose pooled clients are closed when it ends."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
+        return asyncio.run(closing_clients(coroutine))
     result: list[T] = []
     failure: list[BaseException] = []
 
     def target() -> None:
         try:
-            result.append(asyncio.run(coroutine))  # type: ignore[arg-type]
+            result.append(asyncio.run(closing_clients(coroutine)))
         except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
             failure.append(error)
 

@@ -79,4 +79,27 @@ class RetryEvent:
     error: ProviderError
 
 
-StreamEvent = TextDelta | ReasoningDelta | ToolCallEvent | UsageEvent | FinishEvent | RetryEvent
+@dataclass(frozen=True, slots=True)
+class RequestEvent:
+    """An attempt's HTTP request is about to be sent (the rate limiter, if any, has let it
+    through). Not output: a retryable error after it and before any text is still retried.
+    Lets a caller record when each request went out and how long it waited.
+
+    `attempt` is 0 for the first request and n for the one that `RetryEvent(attempt=n)`
+    announced; `waited_s` the seconds this attempt waited for the rate limiter (0.0 without
+    one); `url` the endpoint without query string, fragment or user info — never a secret."""
+
+    attempt: int
+    waited_s: float
+    url: str
+
+
+StreamEvent = (
+    TextDelta
+    | ReasoningDelta
+    | ToolCallEvent
+    | UsageEvent
+    | FinishEvent
+    | RetryEvent
+    | RequestEvent
+)

@@ -39,6 +39,12 @@ class InMemoryRateLimiter:
         self._tokens = 0.0  # starts empty, as LangChain's does
         self._last: float | None = None
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock its tokens accrue by (`time.monotonic` unless given): what a wait for
+        it is measured with."""
+        return self._clock
+
     def _consume(self) -> bool:
         with self._lock:
             now = self._clock()

@@ -1,142 +1,26 @@
 """`init_chat_model` and `list_models`: provider ids, credentials from the environment, and
-parameter validation before any request is sent."""
+parameter validation against the provider's record (providers/records.py) before any
+request is sent."""
 
 from __future__ import annotations
 
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from providers.anthropic_messages import AnthropicChatModel
-from providers.azure_openai import AzureOpenAIChatModel
-from providers.bedrock import BedrockChatModel
 from providers.chat_model import BaseChatModel, ModelConfig, run_sync
 from providers.errors import ConfigurationError, MalformedResponseError, ProviderError
-from providers.gemini import GeminiChatModel
-from providers.http_client import new_client
+from providers.http_client import shared_client
 from providers.http_errors import error_from_response, error_from_transport
-from providers.ollama_chat import OllamaChatModel
-from providers.openai_chat import OpenAIChatModel
 from providers.rate_limiter import InMemoryRateLimiter
+from providers.records import (
+    ProviderSpec,
+    provider_spec,
+)
 from providers.secrets import scrub_error
-from providers.vertex import VertexChatModel
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderSpec:
-    id: str
-    label: str
-    model_class: type[BaseChatModel]
-    default_base_url: str = ""
-    base_url_env: str = ""
-    api_key_env: str = ""
-    api_key_env_fallback: str = ""  # a second, older name for the same key
-    api_key_required: bool = True
-    max_stop_sequences: int = 4
-    # Body fields the provider answers with a 400 (Groq), refused before any request.
-    refused_extras: tuple[str, ...] = ()
-    address_from_config: bool = False
-    # Extras that are credentials: kept in ModelConfig.secrets, out of bodies and reprs.
-    secret_extras: tuple[str, ...] = ()
-
-
-PROVIDERS: dict[str, ProviderSpec] = {
-    "openai": ProviderSpec(
-        "openai",
-        "OpenAI",
-        OpenAIChatModel,
-        default_base_url="https://api.openai.com/v1",
-        base_url_env="OPENAI_BASE_URL",
-        api_key_env="OPENAI_API_KEY",
-    ),
-    "azure_openai": ProviderSpec(
-        "azure_openai",
-        "Azure OpenAI",
-        AzureOpenAIChatModel,
-        base_url_env="AZURE_OPENAI_ENDPOINT",
-        api_key_env="AZURE_OPENAI_API_KEY",
-    ),
-    "anthropic": ProviderSpec(
-        "anthropic",
-        "Anthropic",
-        AnthropicChatModel,
-        default_base_url="https://api.anthropic.com/v1",
-        base_url_env="ANTHROPIC_BASE_URL",
-        api_key_env="ANTHROPIC_API_KEY",
-        max_stop_sequences=16,
-    ),
-    "groq": ProviderSpec(
-        "groq",
-        "Groq",
-        OpenAIChatModel,
-        default_base_url="https://api.groq.com/openai/v1",
-        api_key_env="GROQ_API_KEY",
-        refused_extras=("logprobs", "logit_bias", "top_logprobs", "n"),
-    ),
-    "huggingface": ProviderSpec(
-        "huggingface",
-        "Hugging Face router",
-        OpenAIChatModel,
-        default_base_url="https://router.huggingface.co/v1",
-        api_key_env="HF_TOKEN",
-    ),
-    "google_genai": ProviderSpec(
-        "google_genai",
-        "Google Gemini",
-        GeminiChatModel,
-        default_base_url="https://generativelanguage.googleapis.com/v1beta",
-        api_key_env="GOOGLE_API_KEY",
-        api_key_env_fallback="GEMINI_API_KEY",
-        max_stop_sequences=5,
-    ),
-    "google_vertexai": ProviderSpec(
-        "google_vertexai",
-        "Google Vertex AI",
-        VertexChatModel,
-        api_key_required=False,  # a token from Application Default Credentials otherwise
-        max_stop_sequences=5,
-        address_from_config=True,
-    ),
-    "bedrock": ProviderSpec(
-        "bedrock",
-        "Amazon Bedrock",
-        BedrockChatModel,
-        api_key_env="AWS_BEARER_TOKEN_BEDROCK",
-        api_key_required=False,  # SigV4 with the usual AWS credentials otherwise
-        max_stop_sequences=16,
-        address_from_config=True,
-        secret_extras=("aws_secret_access_key", "aws_session_token"),
-    ),
-    "ollama": ProviderSpec(
-        "ollama",
-        "Ollama",
-        OllamaChatModel,
-        default_base_url="http://localhost:11434",
-        base_url_env="OLLAMA_HOST",
-        api_key_env="OLLAMA_API_KEY",
-        api_key_required=False,
-        max_stop_sequences=16,
-    ),
-    "openai_compatible": ProviderSpec(
-        "openai_compatible",
-        "OpenAI-compatible server",
-        OpenAIChatModel,
-        base_url_env="OPENAI_BASE_URL",
-        api_key_required=False,
-    ),
-}
-
-
-def provider_spec(provider: str) -> ProviderSpec:
-    if provider in PROVIDERS:
-        return PROVIDERS[provider]
-    raise ConfigurationError(
-        f"Unknown provider {provider!r}. Known providers: {', '.join(sorted(PROVIDERS))}."
-    )
 
 
 def _split_model(model: str | None, model_provider: str | None) -> tuple[str, str]:
@@ -160,6 +44,28 @@ def _number(name: str, value: Any, low: float, high: float) -> float | None:
     if not low <= value <= high:
         raise ConfigurationError(f"{name} must be between {low:g} and {high:g}; got {value!r}.")
     return float(value)
+
+
+def _in_range(spec: ProviderSpec, name: str, value: Any) -> float | int | None:
+    """A sampling parameter checked against the provider's own range (its record)."""
+    if value is None:
+        return None
+    low, high = getattr(spec.ranges, name)
+    whole = isinstance(low, int)
+    kind_ok = isinstance(value, int) if whole else isinstance(value, int | float)
+    if isinstance(value, bool) or not kind_ok or not math.isfinite(value):
+        noun = "a whole number" if whole else "a number"
+        raise ConfigurationError(f"{name} must be {noun}, not {value!r}.")
+    if not low <= value <= high:
+        raise ConfigurationError(
+            f"{spec.label}'s {name} goes from {_shown(low)} to {_shown(high)}; got {value!r}."
+        )
+    return value if whole else float(value)
+
+
+def _shown(bound: float) -> str:
+    """A range's end as people write it: 0 and 1 for floats, every digit of an integer."""
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)
 
 
 def _integer(name: str, value: Any, low: int) -> int | None:
@@ -247,11 +153,11 @@ def init_chat_model(
     config = ModelConfig(
         provider=provider,
         model=name,
-        temperature=_number("temperature", temperature, 0, 2),
-        max_tokens=_integer("max_tokens", max_tokens, 1),
-        top_p=_number("top_p", top_p, 0, 1),
+        temperature=_in_range(spec, "temperature", temperature),
+        max_tokens=_in_range(spec, "max_tokens", max_tokens),
+        top_p=_in_range(spec, "top_p", top_p),
         stop=stops,
-        seed=_integer("seed", seed, -(2**63)),
+        seed=_in_range(spec, "seed", seed),
         timeout=_number("timeout", 60.0 if timeout is None else timeout, 0.001, 3600) or 60.0,
         max_retries=_integer("max_retries", max_retries, 0) or 0,
         api_key=_api_key(spec, api_key),
@@ -300,7 +206,7 @@ async def alist_models(
 async def _model_ids(model: BaseChatModel, timeout: float) -> list[str]:
     provider = model.config.provider
     url, headers = await model.models_request()
-    async with new_client(transport=model._transport, timeout=timeout) as client:
+    async with shared_client(url, timeout=timeout, transport=model._transport) as client:
         try:
             response = await client.get(url, headers=headers)
         except httpx.HTTPError as error:

@@ -18,6 +18,8 @@ class Response:
     finish_reason: str | None = None
     parsed: Any = None
     retries: int = 0
+    # Seconds spent waiting for the rate limiter, over every attempt.
+    rate_limit_wait_s: float = 0.0
     # The provider's JSON (or the stream's chunks), secrets and base64 data redacted.
     raw: Any = None
 

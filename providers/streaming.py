@@ -3,6 +3,8 @@ hand the decoded events over one batch per network read. A protocol brings its d
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Protocol
 
@@ -10,11 +12,14 @@ import httpx
 
 from providers.errors import MalformedResponseError, ProviderError
 from providers.events import StreamEvent
-from providers.http_client import new_client
+from providers.http_client import shared_client
 from providers.http_errors import error_from_response, error_from_transport
 
 if TYPE_CHECKING:
     from providers.chat_model import BaseChatModel
+
+# How long the rest of a complete body may take to arrive before its connection is given up.
+FINISH_BODY_WAIT_S = 0.2
 
 
 class Decoder(Protocol):
@@ -35,7 +40,8 @@ async def decode_batches(
 ) -> AsyncIterator[list[StreamEvent]]:
     """Events in batches; an error in the middle still delivers what came before it, so the
     partial answer is kept."""
-    async for chunk in response.aiter_bytes():
+    chunks = response.aiter_bytes()
+    async for chunk in chunks:
         batch: list[StreamEvent] = []
         try:
             for event in decoder.feed(chunk):
@@ -47,6 +53,7 @@ async def decode_batches(
         if batch:
             yield batch
         if decoder.done:
+            await finish_body(chunks)
             return
     batch = list(decoder.close())
     if batch:
@@ -55,14 +62,26 @@ async def decode_batches(
         raise MalformedResponseError(decoder.cut_message, provider=provider)
 
 
+async def finish_body(chunks: AsyncIterator[bytes]) -> None:
+    """Read the rest of a body whose stream said it was complete — the end of the chunked
+    encoding, which usually follows the end marker at once — so that its connection can go
+    back to the pool: httpcore closes a connection whose response was left unfinished. A
+    server that goes on after its end marker is not waited for; its connection is closed."""
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):  # the answer is complete anyway
+        async with asyncio.timeout(FINISH_BODY_WAIT_S):
+            async for _ in chunks:
+                pass
+
+
 async def post_stream(
     model: BaseChatModel, url: str, body: bytes, headers: dict[str, str], decoder: Decoder
 ) -> AsyncIterator[list[StreamEvent]]:
-    """One HTTP attempt. Cancelling the consumer leaves `client.stream`, which closes the
-    upstream connection at once (what Stop relies on)."""
+    """One HTTP attempt, on the pooled connection of the URL's origin. Cancelling the
+    consumer leaves `client.stream` before the body's end, which closes that connection at
+    once (what Stop relies on); a body read to its end leaves it in the pool."""
     config = model.config
     timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0))
-    async with new_client(transport=model._transport, timeout=timeout) as client:
+    async with shared_client(url, timeout=timeout, transport=model._transport) as client:
         try:
             async with client.stream("POST", url, content=body, headers=headers) as response:
                 if response.status_code >= 400:

@@ -41,9 +41,20 @@ The model lists (`/v1/models`, `/v1beta/models`, `/api/tags`, `/foundation-model
 JSON `{"status", "body", "headers"}` POSTed to `/_control/models_error` — before answering
 normally again.
 
-It records every request (the API key only as "matched"/"absent"/"wrong") and, per streamed
-request, whether the client went away before the end — so tests can prove that Stop closes
-the upstream connection.
+It records every request (the API key only as "matched"/"absent"/"wrong"; per chat request
+`received_at`, the wall-clock time.time() its head arrived) and, per streamed request, whether
+the client went away before the end — so tests can prove that Stop closes the upstream
+connection.
+
+Connections are kept alive, as real providers keep them: streamed answers are sent with
+`Transfer-Encoding: chunked` in every dialect, ending with the terminating chunk (after an
+in-stream error and with `end_without_done` too: the body ends without the dialect's end
+marker), and the connection then serves the client's next request. While a stream runs the
+server keeps reading the connection to notice a client that closed it; any bytes read there
+(the start of the next request) are kept for that request. `connections_accepted()` counts
+the TCP connections accepted (so tests can prove a pooled client reuses one) and
+`connections_open()` those open now (`wait_for_connections_closed()` waits for none);
+`reset()` clears the requests, streams, scripts and the accepted count.
 """
 
 from __future__ import annotations
@@ -67,7 +78,14 @@ from tests.fakes.request_notes import (
     prompt_tokens,
 )
 from tests.fakes.script_parts import arguments_text, in_stream_error_message
-from tests.fakes.wire_http import read_request, send_error, send_json
+from tests.fakes.wire_http import (
+    LAST_CHUNK,
+    ConnectionReader,
+    chunk,
+    read_request,
+    send_error,
+    send_json,
+)
 
 WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire,
          "bedrock": bedrock_wire}  # fmt: skip
@@ -154,6 +172,8 @@ class FakeState:
     requests: list[dict[str, Any]] = field(default_factory=list)
     streams: list[StreamRecord] = field(default_factory=list)
     models_error: dict[str, Any] | None = None  # the next model list's error, once
+    connections_accepted: int = 0
+    connections_open: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_script(self, model: str) -> dict[str, Any] | None:
@@ -196,6 +216,7 @@ class FakeProvider:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[asyncio.Task] = set()  # one handler task per open connection
 
     # -- control (Python side) ---------------------------------------------------------------
 
@@ -219,10 +240,30 @@ class FakeProvider:
             self.state.requests.clear()
             self.state.streams.clear()
             self.state.models_error = None
+            self.state.connections_accepted = 0
 
     def requests(self) -> list[dict[str, Any]]:
         with self.state.lock:
             return list(self.state.requests)
+
+    def connections_accepted(self) -> int:
+        """TCP connections accepted since the start (or the last reset)."""
+        with self.state.lock:
+            return self.state.connections_accepted
+
+    def connections_open(self) -> int:
+        """TCP connections open now, idle keep-alive ones included."""
+        with self.state.lock:
+            return self.state.connections_open
+
+    def wait_for_connections_closed(self, timeout: float = 5.0) -> bool:
+        """True once no connection is open (the clients closed theirs), False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while self.connections_open():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def disconnects(self) -> list[dict[str, Any]]:
         with self.state.lock:
@@ -263,6 +304,10 @@ class FakeProvider:
 
         async def shutdown() -> None:
             server.close()
+            # Idle keep-alive connections wait for a next request that will not come.
+            for handler in self._connections:
+                handler.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
             await server.wait_closed()
 
         asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
@@ -280,20 +325,32 @@ class FakeProvider:
     # -- HTTP --------------------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One connection: its requests one after another (keep-alive), until the client
+        closes it or a response cannot be followed by another."""
+        with self.state.lock:
+            self.state.connections_accepted += 1
+            self.state.connections_open += 1
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._connections.add(handler)
+        incoming = ConnectionReader(reader)
         try:
             while True:
-                request = await read_request(reader)
+                request = await read_request(incoming)
                 if request is None:
                     return
-                keep_alive = await self._route(request, reader, writer)
+                keep_alive = await self._route(request, incoming, writer)
                 if not keep_alive:
                     return
-        except (ConnectionError, ClientGone, asyncio.IncompleteReadError):
+        except (ConnectionError, ClientGone):
             return
         finally:
             writer.close()
+            self._connections.discard(handler)  # type: ignore[arg-type]
+            with self.state.lock:
+                self.state.connections_open -= 1
 
-    async def _route(self, request: dict[str, Any], reader, writer) -> bool:
+    async def _route(self, request: dict[str, Any], incoming: ConnectionReader, writer) -> bool:
         method, path = request["method"], request["path"].split("?")[0]
         if path.startswith("/openai/"):  # Azure: the same wire format at other addresses
             path = _azure_path(path, request)
@@ -310,9 +367,9 @@ class FakeProvider:
             await send_json(writer, 200, {"object": "list", "data": data})
             return True
         if method == "POST" and path == "/v1/chat/completions":
-            return await self._chat(request, reader, writer, "openai")
+            return await self._chat(request, incoming, writer, "openai")
         if method == "POST" and path == "/v1/messages":
-            return await self._chat(request, reader, writer, "anthropic")
+            return await self._chat(request, incoming, writer, "anthropic")
         if method == "GET" and path == "/v1beta/models":
             if not self._authorised(request):
                 await send_json(
@@ -331,14 +388,14 @@ class FakeProvider:
             and path.endswith(":streamGenerateContent")
         ):
             request["model"] = path.removeprefix("/v1beta/models/").split(":")[0]
-            return await self._chat(request, reader, writer, "gemini")
+            return await self._chat(request, incoming, writer, "gemini")
         if method == "POST" and path.startswith("/model/") and path.endswith("/converse-stream"):
             request["model"] = unquote(
                 path.removeprefix("/model/").removesuffix("/converse-stream")
             )
-            return await self._chat(request, reader, writer, "bedrock")
+            return await self._chat(request, incoming, writer, "bedrock")
         if method == "POST" and path == "/api/chat":
-            return await self._chat(request, reader, writer, "ollama")
+            return await self._chat(request, incoming, writer, "ollama")
         if method == "GET" and path == "/api/tags":
             await send_json(writer, 200, ollama_wire.tags(MODELS))
             return True
@@ -398,7 +455,7 @@ class FakeProvider:
             await send_json(writer, 404, {"error": {"message": "unknown control"}})
         return True
 
-    async def _chat(self, request: dict[str, Any], reader, writer, protocol: str) -> bool:
+    async def _chat(self, request: dict[str, Any], incoming, writer, protocol: str) -> bool:
         try:
             body = json.loads(request["body"] or b"{}")
         except ValueError:
@@ -415,7 +472,8 @@ class FakeProvider:
         with self.state.lock:
             self.state.requests.append(
                 {"path": request["path"], "body": body, "api_key": key_state,
-                 "media": media(body), "received": media_received(body)}
+                 "media": media(body), "received": media_received(body),
+                 "received_at": request["received_at"]}
             )  # fmt: skip
         if not self._authorised(request):
             await send_json(writer, 401, _auth_error(protocol))
@@ -485,18 +543,20 @@ class FakeProvider:
         if not streaming:
             await send_json(writer, 200, _whole_response(model, tokens, script))
             return True
-        await self._stream(model, body, tokens, script, reader, writer, protocol)
-        return False
+        return await self._stream(model, body, tokens, script, incoming, writer, protocol)
 
-    async def _stream(self, model, body, tokens, script, reader, writer, protocol) -> None:
+    async def _stream(self, model, body, tokens, script, incoming, writer, protocol) -> bool:
+        """A streamed answer, chunked so its end is marked; True when the connection can
+        carry the next request, False when the client left before the end."""
         record = StreamRecord(model=model, started=time.time())
         with self.state.lock:
             self.state.streams.append(record)
         content_type = {"ollama": "application/x-ndjson",
                         "bedrock": "application/vnd.amazon.eventstream"}.get(protocol, "text/event-stream")  # fmt: skip
-        head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n"
         writer.write(head.encode())
-        watcher = asyncio.ensure_future(reader.read(1))  # EOF here means the client left
+        # Done means the client closed the connection; what it sends meanwhile is kept.
+        watcher = asyncio.ensure_future(incoming.wait_closed())
         try:
             if protocol in WIRES:
                 send, pause = _channel(writer, watcher)
@@ -508,11 +568,18 @@ class FakeProvider:
                     raise ClientGone from None
             else:
                 await self._emit(model, body, tokens, script, writer, watcher)
+            # The end of the body, also after an in-stream error or without the dialect's
+            # end marker (end_without_done): the client sees the stream end there.
+            writer.write(LAST_CHUNK)
+            await writer.drain()
             record.finished = time.time()
+            return True
         except (ConnectionError, ClientGone):
             record.disconnected_at = time.time()
+            return False
         finally:
             watcher.cancel()
+            await asyncio.wait({watcher})  # its read must end before the next request's
 
     async def _emit_fast(self, model, tokens, send) -> None:
         """No delay: the cheapest bytes this process can make, sent in 16 KiB writes as a
@@ -589,8 +656,9 @@ def _channel(writer: asyncio.StreamWriter, watcher: asyncio.Future):  # type: ig
     async def send(data: bytes) -> None:
         if watcher.done():
             raise ClientGone
-        writer.write(data)
-        await writer.drain()
+        if data:  # an empty chunk would end the body
+            writer.write(chunk(data))
+            await writer.drain()
 
     async def pause(seconds: float) -> None:
         if seconds <= 0:

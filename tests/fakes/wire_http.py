@@ -1,17 +1,71 @@
-"""Just enough HTTP/1.1 for the fake provider: read a request, send a JSON or raw answer."""
+"""Just enough HTTP/1.1 for the fake provider: read the requests of a keep-alive connection,
+send a JSON or raw answer."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 
-async def read_request(reader: asyncio.StreamReader) -> dict[str, Any] | None:
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, ConnectionError):
+class ConnectionReader:
+    """What a client sends on one keep-alive connection, buffered here. While a response
+    streams, the server keeps reading (`wait_closed`) to notice a client that leaves; whatever
+    arrives meanwhile — the start of the client's next request — stays here for the next
+    `read_request`, so no byte is lost."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader = reader
+        self.buffer = bytearray()
+        self.closed = False  # the client closed its side, or the connection broke
+
+    async def _more(self) -> bool:
+        if self.closed:
+            return False
+        try:
+            # Cancelled while waiting, nothing is lost: unread bytes stay in the StreamReader.
+            data = await self.reader.read(65536)
+        except ConnectionError:
+            data = b""
+        if not data:
+            self.closed = True
+            return False
+        self.buffer += data
+        return True
+
+    async def read_until(self, separator: bytes) -> bytes | None:
+        """The bytes up to and including `separator`; None if the client closed first."""
+        while (end := self.buffer.find(separator)) < 0:
+            if not await self._more():
+                return None
+        return self._take(end + len(separator))
+
+    async def read_exactly(self, count: int) -> bytes | None:
+        while len(self.buffer) < count:
+            if not await self._more():
+                return None
+        return self._take(count)
+
+    def _take(self, count: int) -> bytes:
+        data = bytes(self.buffer[:count])
+        del self.buffer[:count]
+        return data
+
+    async def wait_closed(self) -> None:
+        """Read, and keep, what the client sends until it closes the connection (a task of
+        this is how a streamed response notices a client that left)."""
+        while await self._more():
+            pass
+
+
+async def read_request(incoming: ConnectionReader) -> dict[str, Any] | None:
+    """The next request on the connection; None once the client has closed it. Its
+    `received_at` is the wall-clock time its head arrived."""
+    head = await incoming.read_until(b"\r\n\r\n")
+    if head is None:
         return None
+    received_at = time.time()
     lines = head.decode("latin-1").split("\r\n")
     method, path, _ = lines[0].split(" ", 2)
     headers = {}
@@ -20,8 +74,11 @@ async def read_request(reader: asyncio.StreamReader) -> dict[str, Any] | None:
             name, value = line.split(":", 1)
             headers[name.strip().lower()] = value.strip()
     length = int(headers.get("content-length", "0") or 0)
-    body = await reader.readexactly(length) if length else b""
-    return {"method": method, "path": path, "headers": headers, "body": body}
+    body = await incoming.read_exactly(length) if length else b""
+    if body is None:
+        return None
+    return {"method": method, "path": path, "headers": headers, "body": body,
+            "received_at": received_at}  # fmt: skip
 
 
 async def send_json(writer: asyncio.StreamWriter, status: int, payload: Any, headers=None) -> None:
@@ -47,3 +104,12 @@ async def send_error(writer, script: dict[str, Any]) -> None:
         await send_raw(writer, script["status"], body.encode(), "text/html", script.get("headers"))
     else:
         await send_json(writer, script["status"], body, script.get("headers"))
+
+
+# A streamed body is sent in chunks (Transfer-Encoding: chunked), so that its end is marked
+# and the connection can carry the next request; an empty chunk would end it.
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+def chunk(data: bytes) -> bytes:
+    return b"%x\r\n%b\r\n" % (len(data), data)

@@ -1,5 +1,6 @@
 """The README's provider × feature table says what the capability data says."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,10 @@ def test_a_row_matches_the_capabilities(provider):
     assert said["tools"] == caps.tools
     assert said["structured"] == caps.structured_output
     assert said["streaming"] and said["sampling"] and said["models"]  # every provider, now
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDERS))
+def test_a_stop_limit_the_table_names_is_the_records(provider):
+    said = re.search(r"≤ (\d+) stop sequences", table_rows()[provider]["sampling"])
+    if said:
+        assert int(said.group(1)) == PROVIDERS[provider].max_stop_sequences

@@ -121,7 +121,9 @@ async def test_an_error_inside_a_200_stream_is_raised_after_the_partial_text():
     with pytest.raises(providers.ProviderError, match="overloaded"):
         async for event in model.astream("x"):
             seen.append(event)
-    assert [event.text for event in seen] == ["Partial "]
+    request, *output = seen
+    assert isinstance(request, providers.RequestEvent)
+    assert [event.text for event in output] == ["Partial "]
 
 
 async def test_a_stream_that_ends_without_done_is_an_error_not_a_short_answer():
@@ -131,7 +133,9 @@ async def test_a_stream_that_ends_without_done_is_an_error_not_a_short_answer():
     with pytest.raises(providers.MalformedResponseError, match=r"\[DONE\]"):
         async for event in model.astream("x"):
             seen.append(event)
-    assert "".join(event.text for event in seen) == "Cut short"
+    request, *output = seen
+    assert isinstance(request, providers.RequestEvent)
+    assert "".join(event.text for event in output) == "Cut short"
 
 
 def test_a_chunk_that_is_not_json_is_a_malformed_response():

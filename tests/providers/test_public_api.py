@@ -16,7 +16,7 @@ PUBLIC_API = {
     "RateLimitError", "ReasoningDelta", "Response", "RetryEvent", "StreamEvent", "TextDelta",
     "ToolCall", "ToolCallEvent", "UnsupportedFeatureError", "Usage", "UsageEvent", "alist_models",
     "assistant", "init_chat_model", "list_models", "scrub_error", "scrub_secrets", "system",
-    "tool_result", "user",
+    "tool_result", "user", "RequestEvent", "aclose_clients",
 }  # fmt: skip
 
 

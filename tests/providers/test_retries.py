@@ -60,10 +60,11 @@ async def test_each_retry_is_announced_by_a_retry_event():
     delays: list[float] = []
     recorder = Recorder(lambda _: httpx.Response(500, json={}), lambda _: sse_response(OK))
     events = [event async for event in model_with(recorder, delays).astream("x")]
-    retry = events[0]
+    first_request, retry, second_request = events[:3]
     assert isinstance(retry, providers.RetryEvent)
     assert retry.attempt == 1
     assert isinstance(retry.error, providers.ProviderUnavailableError)
+    assert (first_request.attempt, second_request.attempt) == (0, 1)
 
 
 def test_max_retries_zero_means_a_single_attempt():
