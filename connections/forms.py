@@ -4,9 +4,7 @@ from django import forms
 
 from connections.crypto import encrypt_secret
 from connections.llm import (
-    CHOICE_OPTIONS,
     CONNECTION_OPTIONS,
-    INTEGER_OPTIONS,
     PROVIDER_CHOICES,
     provider_label,
     provider_needs_base_url,
@@ -37,19 +35,37 @@ class ConnectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        # One optional field per provider option; the page shows those of the chosen kind.
+        # One optional field per option of the records. The page shows a kind's own options
+        # for the chosen kind only (data-kind), and those every connection has always.
         saved = self.instance.options or {}
+        every_kind = set.intersection(
+            *({option.name for option in options} for options in CONNECTION_OPTIONS.values())
+        )
+        self._own_options: list[str] = []
+        self._common_options: list[str] = []
         for kind, options in CONNECTION_OPTIONS.items():
-            for name, label, help_text in options:
+            for option in options:
+                name = f"option_{option.name}"
+                if name in self.fields:
+                    continue
                 field = forms.CharField(
-                    label=label, required=False, max_length=100, help_text=help_text
+                    label=option.label, required=False, max_length=100, help_text=option.help
                 )
-                field.widget.attrs["data-kind"] = kind
-                field.initial = saved.get(name, "")
-                self.fields[f"option_{name}"] = field
+                if option.name in every_kind:
+                    self._common_options.append(name)
+                else:
+                    field.widget.attrs["data-kind"] = kind
+                    self._own_options.append(name)
+                field.initial = saved.get(option.name, "")
+                self.fields[name] = field
 
     def option_fields(self):  # type: ignore[no-untyped-def]
-        return [self[name] for name in self.fields if name.startswith("option_")]
+        """The fields of each kind's own options."""
+        return [self[name] for name in self._own_options]
+
+    def common_option_fields(self):  # type: ignore[no-untyped-def]
+        """The fields of the options every connection has (the rate limit)."""
+        return [self[name] for name in self._common_options]
 
     class Meta:
         model = Connection
@@ -78,17 +94,14 @@ class ConnectionForm(forms.ModelForm):
         )
         if provider_needs_key(kind) and not has_key:
             self.add_error("api_key", f"{provider_label(kind)} needs an API key.")
-        own = {name for name, _, _ in CONNECTION_OPTIONS.get(kind, [])}  # the others are unsaved
-        for name in INTEGER_OPTIONS & own:
-            value = (data.get(f"option_{name}") or "").strip()
-            if value and not (value.isdigit() and int(value) > 0):
-                self.add_error(f"option_{name}", "Type a whole number of tokens, e.g. 32768.")
-        for name, choices in CHOICE_OPTIONS.items():
-            if name not in own:
+        for option in CONNECTION_OPTIONS.get(kind, ()):  # another kind's are not saved
+            value = (data.get(f"option_{option.name}") or "").strip()
+            if not value:
                 continue
-            value = (data.get(f"option_{name}") or "").strip()
-            if value and value not in choices:
-                self.add_error(f"option_{name}", f"Type one of: {', '.join(choices)}.")
+            try:
+                option.parse(value)
+            except ValueError as error:
+                self.add_error(f"option_{option.name}", str(error))
         if kind == "bedrock" and (data.get("option_aws_access_key_id") or "").strip():
             if not has_key:
                 self.add_error("api_key", "Type the secret access key of that access key ID.")
@@ -98,9 +111,9 @@ class ConnectionForm(forms.ModelForm):
         connection = super().save(commit=False)
         kind = self.cleaned_data.get("kind")
         connection.options = {
-            name: self.cleaned_data[f"option_{name}"].strip()
-            for name, _, _ in CONNECTION_OPTIONS.get(kind, [])
-            if self.cleaned_data.get(f"option_{name}", "").strip()
+            option.name: self.cleaned_data[f"option_{option.name}"].strip()
+            for option in CONNECTION_OPTIONS.get(kind, ())
+            if self.cleaned_data.get(f"option_{option.name}", "").strip()
         }
         key = self.cleaned_data.get("api_key")
         if key:

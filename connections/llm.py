@@ -6,13 +6,14 @@ builders from this one, never from `providers` directly (a test over the imports
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
 from asgiref.sync import sync_to_async
 
 from connections.crypto import decrypt_secret
-from connections.env_connections import env_api_key, sync_env_connections
+from connections.env_connections import env_api_key
 from connections.models import Connection
 from playground import redaction
 from providers import (
@@ -25,12 +26,14 @@ from providers import (
     ConfigurationError,
     FinishEvent,
     Image,
+    InMemoryRateLimiter,
     MalformedResponseError,
     ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
     RateLimitError,
     ReasoningDelta,
+    RequestEvent,
     Response,
     RetryEvent,
     TextDelta,
@@ -46,7 +49,9 @@ from providers import (
     user,
 )
 
-# Checking a tools box needs the provider layer's own parsing (not part of its public API).
+# The shapes of the provider records' parts, and checking a tools box, need the provider
+# layer's own modules (not part of its public API).
+from providers.records import REQUESTS_PER_SECOND, ConnectionOption, SeedPrice
 from providers.tools import output_schema, tool_spec
 from providers.tools import safe_name as safe_tool_name
 
@@ -91,7 +96,7 @@ def default_base_url(kind: str) -> str:
 
 
 def available_connections() -> list[Connection]:
-    sync_env_connections()
+    """Every connection, as it is: environment ones are synced at start-up, not here."""
     return list(Connection.objects.all())
 
 
@@ -103,38 +108,88 @@ def api_key_for(connection: Connection) -> str | None:
     return None
 
 
-# Connection options per provider kind: (option, label, help) — shown on the Connections page.
-CONNECTION_OPTIONS: dict[str, list[tuple[str, str, str]]] = {
-    "azure_openai": [("api_version", "API version",
-                      "e.g. 2024-10-21 for deployment URLs; empty uses the v1 API.")],
-    "bedrock": [("region", "Region", "e.g. us-east-1; empty uses AWS_REGION."),
-                ("aws_access_key_id", "AWS access key ID",
-                 "With it, the API key field holds its secret access key. Without it, the API "
-                 "key field is a Bedrock API key, or leave both empty for the server's AWS "
-                 "credentials."),
-                ("credentials_profile_name", "AWS profile",
-                 "A profile in the server's ~/.aws files (when no key is given).")],
-    "ollama": [("num_ctx", "Context window (num_ctx)",
-                "Tokens of history the model keeps, e.g. 32768. Ollama's default (often 4096) "
-                "silently drops the start of long chats; more needs more memory.")],
-    "openai_compatible": [("json_schema_style", "Structured output style",
-                           "openai (default), or tgi for Hugging Face TGI servers.")],
-    "google_vertexai": [("project", "Project", "Empty uses GOOGLE_CLOUD_PROJECT."),
-                        ("location", "Location", "e.g. europe-west4 or global; default us-central1.")],
-}  # fmt: skip
+# Connection options per provider kind, from its record: shown on the Connections page.
+CONNECTION_OPTIONS: dict[str, tuple[ConnectionOption, ...]] = {
+    spec.id: spec.connection_options for spec in PROVIDERS.values()
+}
 
 
-INTEGER_OPTIONS = {"num_ctx"}
-CHOICE_OPTIONS = {"json_schema_style": ("openai", "tgi")}
+class BadConnectionOption(ConfigurationError):
+    """A saved option that is not a value of its kind (the form would have refused it)."""
+
+
+def saved_options(connection: Connection) -> dict[str, Any]:
+    """The connection's options its kind has, typed; BadConnectionOption for a bad one."""
+    saved = connection.options or {}
+    values: dict[str, Any] = {}
+    for option in CONNECTION_OPTIONS.get(connection.kind, ()):
+        text = str(saved.get(option.name) or "").strip()
+        if not text:
+            continue
+        try:
+            values[option.name] = option.parse(text)
+        except ValueError as error:
+            raise BadConnectionOption(
+                f"{connection.name}'s {option.label} is {text!r}: {error} Edit the connection."
+            ) from None
+    return values
 
 
 def connection_options(connection: Connection) -> dict[str, Any]:
-    allowed = {name for name, _, _ in CONNECTION_OPTIONS.get(connection.kind, [])}
+    """The options init_chat_model takes as extras (not those the playground applies)."""
+    extras = {option.name for option in CONNECTION_OPTIONS.get(connection.kind, ())
+              if option.model_extra}  # fmt: skip
+    return {name: value for name, value in saved_options(connection).items() if name in extras}
+
+
+# One limiter per connection, shared by every model built for it in this process (every pane
+# and conversation), so that together they stay under the rate the admin set.
+_rate_limiters: dict[int, InMemoryRateLimiter] = {}
+_rate_limiters_lock = threading.Lock()
+
+
+def rate_limiter_for(connection: Connection) -> InMemoryRateLimiter | None:
+    """The connection's limiter at its "Requests per second", or None without one; a new
+    limiter when the rate changed."""
+    rate = saved_options(connection).get(REQUESTS_PER_SECOND.name)
+    if rate is None:
+        return None
+    with _rate_limiters_lock:
+        limiter = _rate_limiters.get(connection.pk) if connection.pk else None
+        if limiter is None or limiter.requests_per_second != rate:
+            limiter = InMemoryRateLimiter(
+                requests_per_second=rate,
+                check_every_n_seconds=min(0.1, 1 / rate),
+                max_bucket_size=max(1, rate),  # a turn's panes may leave together
+            )
+            if connection.pk:
+                _rate_limiters[connection.pk] = limiter
+    return limiter
+
+
+# The panel's own bounds for what the playground does itself (the same for every provider).
+CLIENT_RANGES: dict[str, tuple[float, float]] = {"timeout": (1, 600), "max_retries": (0, 10)}
+
+
+def panel_limits(kind: str | None) -> dict[str, Any]:
+    """What a settings panel shows and checks for a connection of `kind`, from its record:
+    {"max_stop_sequences": int, "ranges": {field: (low, high)}}. No kind, or one no record
+    names: the loosest of all records."""
+    specs = [PROVIDERS[kind]] if kind in PROVIDERS else list(PROVIDERS.values())
+    ranges: dict[str, tuple[float, float]] = {}
+    for spec in specs:
+        for name, (low, high) in spec.ranges.as_dict().items():
+            widest = ranges.get(name, (low, high))
+            ranges[name] = (min(low, widest[0]), max(high, widest[1]))
     return {
-        k: int(v) if k in INTEGER_OPTIONS else v
-        for k, v in (connection.options or {}).items()
-        if k in allowed and v
+        "max_stop_sequences": max(spec.max_stop_sequences for spec in specs),
+        "ranges": {**ranges, **CLIENT_RANGES},
     }
+
+
+def seed_prices() -> dict[str, tuple[SeedPrice, ...]]:
+    """Each provider's list prices, for the Prices table to start from."""
+    return {spec.id: spec.seed_prices for spec in PROVIDERS.values() if spec.seed_prices}
 
 
 def credentials_for(connection: Connection) -> dict[str, Any]:
@@ -162,6 +217,7 @@ def chat_model_for(
         model_provider=connection.kind,
         base_url=connection.base_url or None,
         transport=TRANSPORT,
+        rate_limiter=rate_limiter_for(connection),
         **credentials_for(connection),
         **connection_options(connection),
         **params,
@@ -215,6 +271,7 @@ __all__ = [
     "ProviderUnavailableError",
     "RateLimitError",
     "ReasoningDelta",
+    "RequestEvent",
     "RetryEvent",
     "TextDelta",
     "ToolCall",
@@ -222,9 +279,10 @@ __all__ = [
     "UsageEvent",
     "assistant",
     "available_connections",
-    "CHOICE_OPTIONS",
+    "BadConnectionOption",
+    "CLIENT_RANGES",
     "CONNECTION_OPTIONS",
-    "INTEGER_OPTIONS",
+    "ConnectionOption",
     "capability_summary",
     "chat_model_for",
     "connection_options",
@@ -234,7 +292,11 @@ __all__ = [
     "provider_needs_base_url",
     "provider_needs_key",
     "output_schema",
+    "panel_limits",
+    "rate_limiter_for",
     "safe_tool_name",
+    "saved_options",
+    "seed_prices",
     "structured_answer",
     "system",
     "tool_result",

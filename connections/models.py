@@ -1,8 +1,9 @@
-"""Where to talk to providers and with which key (design §4)."""
+"""Where to talk to providers and with which key, and what their models cost (design §4, §5)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
 
@@ -19,8 +20,12 @@ class Connection(models.Model):
     api_key_encrypted = models.BinaryField(blank=True, default=b"", editable=False)
     api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.USER)
-    # Addressing a provider needs besides a URL: Azure api_version, Bedrock region, Vertex
-    # project and location. Passed to init_chat_model as they are (connections.llm.CONNECTION_OPTIONS).
+    # An environment connection's stable id ("openai", "anthropic"...), so that renaming its
+    # display name never orphans the row runs point at. Empty for connections added by hand.
+    env_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
+    # Addressing a provider needs besides a URL (Azure api_version, Bedrock region, Vertex
+    # project and location) and the rate limit: the record's connection options
+    # (connections.llm.CONNECTION_OPTIONS), kept as typed.
     options = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -37,3 +42,36 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ModelPrice(models.Model):
+    """What a model costs, in US dollars per million tokens, for each answer's cost. Seeded
+    from the provider records' list prices; admins keep it up to date on the Prices page."""
+
+    provider = models.CharField(max_length=40, blank=True, default="")  # a provider id; "" = any
+    # A model id, or a name that also prices its dated versions ("claude-sonnet-4-5" prices
+    # "claude-sonnet-4-5-20250929"); a trailing * prices every model it begins.
+    model = models.CharField(max_length=200)
+    input_usd_per_million = models.DecimalField(
+        max_digits=12, decimal_places=6, validators=[MinValueValidator(0)]
+    )
+    output_usd_per_million = models.DecimalField(
+        max_digits=12, decimal_places=6, validators=[MinValueValidator(0)]
+    )
+    checked_on = models.DateField()  # when the price was known to be right
+    note = models.CharField(max_length=300, blank=True, default="")  # where it comes from
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "model"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "model"], name="model_price_unique"),
+            models.CheckConstraint(
+                condition=models.Q(input_usd_per_million__gte=0)
+                & models.Q(output_usd_per_million__gte=0),
+                name="model_price_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} ({self.provider or 'any provider'})"

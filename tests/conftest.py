@@ -2,6 +2,7 @@
 
 import ipaddress
 import itertools
+import os
 import socket
 
 import pytest
@@ -60,36 +61,43 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 socket.getaddrinfo = _guarded_getaddrinfo
 
 
+PROVIDER_VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "GOOGLE_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_CLOUD_PROJECT",
+    "GOOGLE_CLOUD_LOCATION",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_ENDPOINT",
+    "OPENAI_API_VERSION",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "GROQ_API_KEY",
+    "HF_TOKEN",
+    "GROQ_BASE_URL",
+    "HF_BASE_URL",
+    "OLLAMA_HOST",
+    "GEMINI_BASE_URL",
+    "OLLAMA_API_KEY",
+)
+# A developer's real keys must reach neither a test nor the test database (creating it runs
+# migrate, whose start-up sync would turn them into connections): gone before anything runs.
+for _name in PROVIDER_VARIABLES:
+    os.environ.pop(_name, None)
+
+
 @pytest.fixture(autouse=True)
 def _no_provider_credentials_from_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's real keys in the environment must never be used by a test."""
-    for name in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_BASE_URL",
-        "GOOGLE_API_KEY",
-        "GEMINI_API_KEY",
-        "GOOGLE_CLOUD_PROJECT",
-        "GOOGLE_CLOUD_LOCATION",
-        "AZURE_OPENAI_API_KEY",
-        "AZURE_OPENAI_ENDPOINT",
-        "OPENAI_API_VERSION",
-        "AWS_BEARER_TOKEN_BEDROCK",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "GROQ_API_KEY",
-        "HF_TOKEN",
-        "GROQ_BASE_URL",
-        "HF_BASE_URL",
-        "OLLAMA_HOST",
-        "GEMINI_BASE_URL",
-        "OLLAMA_API_KEY",
-    ):
+    """Nor may one test's environment leak into the next."""
+    for name in PROVIDER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 
