@@ -42,13 +42,29 @@ def get_or_404(user: Any, queryset: QuerySet, *, owner: str = "owner", **lookup:
         raise Http404(NOT_FOUND) from None
 
 
-def still_visible(user_id: int, queryset: QuerySet, *, owner: str = "owner", **lookup: Any) -> bool:
-    """For a socket that outlives a request: is the account still there and active, and may
-    it still see the object? Asked on connect and again on every message."""
+class NoAccess(Exception):
+    """The account is gone or inactive, or may not (or no longer) see the object."""
+
+
+def visible_to_id(
+    user_id: int, queryset: QuerySet, *, owner: str = "owner", **lookup: Any
+) -> Model:
+    """For work that outlives a request (a socket, the engine): the object, if the account is
+    still there and active and may still see it; NoAccess otherwise. Asked on connect and
+    again on every message, in the same database visit as the work."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    found = visible(user, queryset, owner=owner).filter(**lookup).first() if user else None
+    if found is None:
+        raise NoAccess
+    return found
+
+
+def still_visible(user_id: int, queryset: QuerySet, *, owner: str = "owner", **lookup: Any) -> bool:
+    try:
+        visible_to_id(user_id, queryset, owner=owner, **lookup)
+    except NoAccess:
         return False
-    return visible(user, queryset, owner=owner).filter(**lookup).exists()
+    return True
 
 
 def may_manage_team(user: Any) -> bool:

@@ -33,8 +33,7 @@ async def one_stream(
         await socket.frame(60)
         await start.wait()
         await asyncio.sleep(offset)
-        await socket.send(action="send", message="go", connection=str(account.connection_id),
-                          model=f"fake-paced-{TOKENS}-{DELAY_MS}", nonce="1")  # fmt: skip
+        await socket.send(action="send", message="go", nonce="1")
         while True:
             frame = await asyncio.wait_for(socket.connection.recv(), 120)
             arrived = time.time()
@@ -48,7 +47,7 @@ async def one_stream(
 
 
 async def main() -> None:
-    with stage("crowd", STREAMS) as ready:
+    with stage("crowd", STREAMS, [f"fake-paced-{TOKENS}-{DELAY_MS}"]) as ready:
         start = asyncio.Event()
         # Answers start spread over RAMP seconds, as people's messages do, not all in the
         # same millisecond; every stream still overlaps all the others.

@@ -53,8 +53,7 @@ async def through_playground(socket: PlaygroundSocket, connection: int, tokens: 
     """Frames are only timestamped while they arrive (a browser applies them in C++); the
     text is reassembled afterwards, to check it and count its characters."""
     start = time.perf_counter()
-    await socket.send(action="send", message="go", connection=str(connection),
-                      model=f"fake-fast-{tokens}", nonce="1")  # fmt: skip
+    await socket.send(action="send", message="go", nonce="1")  # its pane runs fake-fast-<tokens>
     first = last_text = None
     frames = []
     while True:
@@ -98,7 +97,10 @@ async def measure(server, account, conversations, base_url: str, tokens: int):
 async def main() -> None:
     long_rounds = max(3, ROUNDS // 2)
     # A fresh conversation per answer, so a growing history does not blur the relay cost.
-    with stage("bench", ROUNDS + long_rounds + 2) as ready:
+    models = [[f"fake-fast-{SHORT_TOKENS}"]] * (ROUNDS + 1) + [[f"fake-fast-{LONG_TOKENS}"]] * (
+        long_rounds + 1
+    )
+    with stage("bench", len(models), models) as ready:
         ids = ready.account.conversation_ids
         short = await measure(
             ready.server, ready.account, ids[: ROUNDS + 1], ready.fake_url, SHORT_TOKENS

@@ -37,13 +37,16 @@ def start_fake() -> tuple[subprocess.Popen, str]:
 
 
 @contextmanager
-def stage(username: str, conversations: int) -> Iterator[Stage]:
+def stage(username: str, conversations: int, models: list | None = None) -> Iterator[Stage]:
+    """`models`: the pane models of every conversation, or a list of them per conversation
+    (see tests.ws_client.create_account)."""
     fake, fake_url = start_fake()
     try:
         with tempfile.TemporaryDirectory() as data:
             server = PlaygroundServer(Path(data))
             server.migrate()
-            account = create_account(server, fake_url, username, conversations)
+            account = create_account(server, fake_url, username, conversations,
+                                     models or ["fake-model"])  # fmt: skip
             server.start()
             try:
                 yield Stage(server, account, fake_url)

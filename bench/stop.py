@@ -25,8 +25,7 @@ async def one_stop(server, account, conversation: int, fake_url: str) -> tuple[f
         before = len((await client.get(control)).json())
         async with PlaygroundSocket(server.url, conversation, account.session_id) as socket:
             await socket.frame()
-            await socket.send(action="send", message="go", connection=str(account.connection_id),
-                              model="fake-slow", nonce="1")  # fmt: skip
+            await socket.send(action="send", message="go", nonce="1")
             await socket.until(lambda view: any("word2" in text for text in view.texts.values()))
             sent = time.time()
             await socket.send(action="stop")
@@ -40,7 +39,7 @@ async def one_stop(server, account, conversation: int, fake_url: str) -> tuple[f
 
 
 async def main() -> None:
-    with stage("stopper", ROUNDS) as ready:
+    with stage("stopper", ROUNDS, ["fake-slow"]) as ready:
         samples = [
             await one_stop(ready.server, ready.account, conversation, ready.fake_url)
             for conversation in ready.account.conversation_ids

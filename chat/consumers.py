@@ -1,10 +1,12 @@
-"""The conversation socket: relays a conversation's runs to one browser tab, and takes that
-tab's "send" and "stop". Thin by design: runs live in chat.runs, data in chat.run_store.
+"""The conversation socket: validates what one browser tab sends and hands it to the engine
+(chat.engine.turns), and relays what the engine publishes, rendered for this viewer by
+chat/frames.py. Nothing else: turns, runs and their data live in chat.engine.
 
-On every (re)connect the socket joins the conversation group first, then sends the message
-list as the database has it, then asks each streaming run for its text so far. Live deltas
-that arrive meanwhile are held until that answer, then only what lies beyond it is sent: no
-gap, no duplicate.
+On every (re)connect the socket joins the conversation's group first, then sends each pane's
+messages as the database has them (the whole panes block when the panes changed since the
+page was drawn), then asks each streaming run for its text so far. Live deltas that arrive
+meanwhile are held until that answer, then only what lies beyond it is sent: no gap, no
+duplicate.
 """
 
 from __future__ import annotations
@@ -12,26 +14,27 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 
 from accounts import permissions
 from accounts.sockets import REVOKED_CLOSE_CODE, REVOKED_REASON, user_group
-from chat import run_frames, run_store, runs, user_errors
-from chat.models import Conversation, Run
-from chat.run_settings import parse_run_settings, require_runnable
-from connections.crypto import SecretDecryptionError
-from connections.llm import ProviderError
-from connections.models import Connection
+from chat import frames, screen
+from chat.engine import events, store, turns
+from chat.engine.runs import request_catchup
+from chat.models import Conversation
 
 logger = logging.getLogger(__name__)
 
 CATCHUP_TIMEOUT_SECONDS = 5.0
+LIVE_METRICS_SECONDS = 0.5  # how often a tab's live figures under an answer are redrawn
 ACTIONS = {"send", "tool_results", "stop"}
 UNREADABLE = (
     "Playground could not read that message (it was not a message from this page). "
@@ -67,63 +70,6 @@ def parse_frame(text_data: str | None, limit: int) -> tuple[dict[str, Any] | Non
     return (data, "") if isinstance(data, dict) else (None, UNREADABLE)
 
 
-def _snapshot(conversation_id: int) -> tuple[str, set[int], list[tuple[str, int]]]:
-    messages = run_store.messages_for_page(conversation_id)
-    streaming = [
-        (str(message.run.pk), message.pk)
-        for message in messages
-        if message.status == "streaming" and hasattr(message, "run")
-    ]
-    return run_frames.snapshot(messages), {m.pk for m in messages}, streaming
-
-
-class AccessLost(Exception):
-    """The account is gone, or may no longer see this conversation."""
-
-
-def _visible_conversation(conversation_id: int, user_id: int) -> Conversation:
-    """Asked on every message, in the same database visit as its work: access can end while
-    a socket stays open (a member removed, a conversation deleted in another tab)."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    conversation = (
-        permissions.visible(user, Conversation.objects).filter(pk=conversation_id).first()
-        if user is not None
-        else None
-    )
-    if conversation is None:
-        raise AccessLost
-    return conversation
-
-
-def _streaming_runs(conversation_id: int, user_id: int) -> list[Run]:
-    _visible_conversation(conversation_id, user_id)
-    return run_store.streaming_runs(conversation_id)
-
-
-def _start_turn(conversation_id: int, user_id: int, start: Any):
-    """Run `start(conversation)` (a run_store turn starter), then render what it added."""
-    conversation = _visible_conversation(conversation_id, user_id)
-    try:
-        turn = start(conversation)
-    except Connection.DoesNotExist:
-        raise ValidationError(
-            {"connection": "That connection no longer exists; choose another."}
-        ) from None
-    articles = "".join(
-        [run_frames.render_message(message, attachments=turn.attachments)
-         for message in turn.new_messages]
-        + [run_frames.render_message(run.message) for run in turn.runs]
-    )  # fmt: skip
-    updates = run_frames.title(conversation.pk, conversation.display_title)
-    if turn.answered is not None:  # its cards now say "answered", without the form
-        calls = [call["id"] for call in turn.answered.tool_calls]
-        updates += run_frames.render_message(
-            run_store.message_with_run(turn.answered.pk), oob=True, answered=calls
-        )
-    plans = [_plan_or_none(run) for run in turn.runs]
-    return turn, plans, articles, updates
-
-
 def _results_from(data: dict[str, Any]) -> dict[str, str]:
     """The tool results of the form, by call id (fields named "result:<call id>")."""
     return {
@@ -145,23 +91,51 @@ def _attachments_from(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     return ids, details
 
 
-def _plan_or_none(run: Run) -> runs.RunPlan | None:
-    """A plan that cannot be built (missing key...) is left to the run, which reports it."""
-    try:
-        return runs.prepare(run)
-    except (ProviderError, SecretDecryptionError):
-        return None
+def _field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return str(value if value is not None else "")
+
+
+def _snapshot(conversation_id: int, shown_panes: list[int]):
+    """Each pane's messages as the database has them, or the whole panes block when the
+    panes are not the ones the page was drawn with; the runs still streaming."""
+    conversation = Conversation.objects.get(pk=conversation_id)
+    panes = store.panes_of(conversation)
+    if [pane.pk for pane in panes] == shown_panes:
+        views = frames.pane_views(panes, store.page_messages(conversation_id))
+        html = "".join(
+            f'<div id="pane-{view.pane.pk}-messages" hx-swap-oob="innerHTML">'
+            f"{frames.pane_messages_html(view)}</div>"
+            for view in views
+        )
+    else:
+        context = screen.panes_context(conversation)
+        views = context["pane_views"]
+        html = frames.panes_snapshot(context)
+    streaming = {
+        str(message.run.pk): view.pane.pk
+        for view in views
+        for message in view.messages
+        if message.status == "streaming" and message.run is not None
+    }
+    known = {message.pk for view in views for message in view.messages}
+    return html, [view.pane.pk for view in views], streaming, known
 
 
 class ConversationConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["pk"])
-        self.sent: dict[str, int] = {}  # characters of each run this tab has
-        self.waiting: dict[str, list[dict[str, Any]]] = {}  # deltas held until catch-up
-        self.known_messages: set[int] = set()
-        self.group = runs.conversation_group(self.conversation_id)
         self.limit = settings.PLAYGROUND_MAX_MESSAGE_BYTES
+        self.sent: dict[str, list[int]] = {}  # [answer, reasoning] characters this tab has
+        self.waiting: dict[str, list[dict[str, Any]]] = {}  # deltas held until catch-up
+        self.streaming: dict[str, int] = {}  # run id -> its pane
+        self.live_at: dict[str, float] = {}
+        self.known_messages: set[int] = set()
+        self.pane_ids: list[int] = []
+        self.group = events.conversation_group(self.conversation_id)
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
@@ -175,20 +149,31 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         await self.accept()
-        html, self.known_messages, streaming = await database_sync_to_async(_snapshot)(
-            self.conversation_id
+        await self.send_snapshot(self.panes_on_page())
+
+    def panes_on_page(self) -> list[int]:
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        text = (query.get("panes") or [""])[0]
+        return [int(part) for part in text.split(",") if part.isdigit()]
+
+    async def send_snapshot(self, shown_panes: list[int]) -> None:
+        html, self.pane_ids, streaming, known = await database_sync_to_async(_snapshot)(
+            self.conversation_id, shown_panes
         )
+        self.known_messages = known
         await self.send(text_data=html)
-        for run_id, _message_id in streaming:
+        for run_id, pane_id in streaming.items():
+            self.streaming[run_id] = pane_id
             self.waiting[run_id] = []
-            await runs.request_catchup(run_id, self.channel_name)
+            await request_catchup(run_id, self.channel_name)
+        await self.send(text_data=self.busy())
         if streaming:
-            await self.send(text_data=run_frames.busy(True))
             self.give_up_task = asyncio.create_task(
-                self.give_up([run_id for run_id, _ in streaming], after=CATCHUP_TIMEOUT_SECONDS)
+                self.give_up(list(streaming), after=CATCHUP_TIMEOUT_SECONDS)
             )
-        else:
-            await self.send(text_data=run_frames.busy(False))
+
+    def busy(self) -> str:
+        return frames.busy(bool(self.streaming), self.streaming.values())
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler, through a worker
@@ -210,7 +195,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def lose_access(self) -> None:
         """Say why in the page, then close (Daphne does not pass a close reason on, so it
         travels as a frame first); the page does not reconnect after this code."""
-        await self.send(text_data=run_frames.socket_closed(REVOKED_REASON))
+        await self.send(text_data=frames.socket_closed(REVOKED_REASON))
         await self.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
 
     async def access_revoked(self, event: dict[str, Any]) -> None:
@@ -226,7 +211,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         if problem:
             # Answered, never dropped: the socket stays open, the next message may be fine.
             logger.info("conversation %s: refused a message: %s", self.conversation_id, problem)
-            await self.send(text_data=run_frames.composer_errors({"socket": [problem]}))
+            await self.send(text_data=frames.composer_errors({"socket": [problem]}))
             return
         try:
             if action == "send":
@@ -234,97 +219,58 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             elif action == "tool_results":
                 await self.handle_tool_results(data)
             else:
-                await self.handle_stop(str(data.get("run_id") or ""))
-        except AccessLost:
+                pane = _field(data, "pane")
+                await turns.stop(self.conversation_id, self.user_id,
+                                 int(pane) if pane.isdigit() else None)  # fmt: skip
+        except permissions.NoAccess:
             await self.lose_access()
 
     async def handle_send(self, data: dict[str, Any]) -> None:
-        text = str(data.get("message") or "").strip()
+        text = _field(data, "message").strip()
         attachment_ids, details = _attachments_from(data)
+        if not text and not attachment_ids:
+            await self.send(
+                text_data=frames.composer_errors({"message": ["Type a message first."]})
+            )
+            return
         try:
-            if not text and not attachment_ids:
-                raise ValidationError({"message": "Type a message first."})
-            chosen = parse_run_settings(data)
-            require_runnable(chosen)
-            started = await database_sync_to_async(_start_turn)(
-                self.conversation_id,
-                self.user_id,
-                lambda conversation: run_store.start_turn(
-                    conversation, text, chosen, attachment_ids, details
-                ),
+            await turns.start_turn(
+                self.conversation_id, self.user_id, text, attachment_ids, details
             )
         except ValidationError as error:
-            await self.send(text_data=run_frames.composer_errors(error.message_dict))
+            await self.send(text_data=frames.composer_errors(error.message_dict))
             return
-        await self.announce(*started)
         await self.send(
-            text_data=run_frames.composer_errors(None)
-            + run_frames.composer_ack(str(data.get("nonce") or ""))
+            text_data=frames.composer_errors(None) + frames.composer_ack(_field(data, "nonce"))
         )
 
     async def handle_tool_results(self, data: dict[str, Any]) -> None:
-        """The user typed what the tools returned: save it and let the model go on."""
-        message_id = str(data.get("message_id") or "")
+        """The user typed what a pane's tools returned: that pane goes on with them."""
+        message_id = _field(data, "message_id")
         if not message_id.isdigit():
+            await self.send(text_data=frames.composer_errors({"socket": [UNREADABLE]}))
             return
-        results = _results_from(data)
         try:
-            chosen = parse_run_settings(data)
-            require_runnable(chosen)
-            started = await database_sync_to_async(_start_turn)(
-                self.conversation_id,
-                self.user_id,
-                lambda conversation: run_store.start_tool_turn(
-                    conversation, int(message_id), results, chosen
-                ),
+            await turns.answer_tool_calls(
+                self.conversation_id, self.user_id, int(message_id), _results_from(data)
             )
-        except ValidationError as error:
-            text = " ".join(m for messages in error.message_dict.values() for m in messages)
-            await self.send(text_data=run_frames.tool_errors(int(message_id), text))
-            return
-        except run_store.ToolResultsError as error:
-            await self.send(text_data=run_frames.tool_errors(int(message_id), str(error)))
-            return
-        await self.announce(*started)
-
-    async def announce(self, turn: Any, plans: list[Any], articles: str, updates: str) -> None:
-        """Tell every tab of the conversation about the new messages (and send `updates`,
-        out-of-band swaps of what changed: the title, an answered message), then start the
-        runs."""
-        run_ids = [str(run.pk) for run in turn.runs]
-        message_ids = [m.pk for m in turn.new_messages] + [run.message_id for run in turn.runs]
-        await self.channel_layer.group_send(
-            self.group,
-            {
-                "type": "turn.started",
-                "html": articles,
-                "updates": updates,
-                "message_ids": message_ids,
-                "run_ids": run_ids,
-            },
-        )
-        for run, plan in zip(turn.runs, plans, strict=True):
-            runs.start_run(run, plan)
-
-    async def handle_stop(self, run_id: str) -> None:
-        active = await database_sync_to_async(_streaming_runs)(self.conversation_id, self.user_id)
-        for run in active:
-            if not run_id or str(run.pk) == run_id:
-                await runs.request_stop(str(run.pk))
+        except turns.ToolResultsError as error:
+            await self.send(text_data=frames.tool_errors(int(message_id), str(error)))
 
     # -- from the channel layer --------------------------------------------------------------
 
     async def turn_started(self, event: dict[str, Any]) -> None:
-        new = [pk for pk in event["message_ids"] if pk not in self.known_messages]
-        for run_id in event["run_ids"]:
-            self.sent.setdefault(run_id, 0)
-        if new:
-            self.known_messages.update(new)
-            await self.send(
-                text_data=run_frames.append(event["html"])
-                + event["updates"]
-                + run_frames.busy(True)
-            )
+        messages = [data for data in event["messages"] if data["pk"] not in self.known_messages]
+        if not messages and not event.get("answered"):
+            return
+        self.known_messages.update(data["pk"] for data in messages)
+        for data in messages:
+            run = data.get("run")
+            if run and run["status"] == "streaming":
+                self.streaming[run["pk"]] = data["pane_id"]
+                self.sent.setdefault(run["pk"], [0, 0])
+        frame = frames.turn_started({**event, "messages": messages}, self.pane_ids)
+        await self.send(text_data=frame + self.busy())
 
     async def run_delta(self, event: dict[str, Any]) -> None:
         run_id = event["run_id"]
@@ -334,55 +280,68 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self.deliver(event)
 
     async def deliver(self, event: dict[str, Any]) -> None:
-        run_id, start, text = event["run_id"], event["start"], event["text"]
-        have = self.sent.get(run_id, 0)
-        if start + len(text) <= have:
-            return
-        if start > have:
-            # A gap (should not happen): ask for the whole text again rather than show holes.
-            self.waiting[run_id] = [event]
-            await runs.request_catchup(run_id, self.channel_name)
-            return
-        self.sent[run_id] = start + len(text)
-        await self.send(text_data=run_frames.delta(event["message_id"], text[have - start :]))
+        run_id, message_id = event["run_id"], event["message_id"]
+        have = self.sent.setdefault(run_id, [0, 0])
+        pieces = []
+        for index, (start_key, text_key) in enumerate(
+            (("start", "text"), ("reasoning_start", "reasoning"))
+        ):
+            start, text = event[start_key], event[text_key]
+            if start + len(text) <= have[index]:
+                pieces.append("")
+                continue
+            if start > have[index]:
+                # A gap (should not happen): ask for the whole text again rather than show holes.
+                self.waiting[run_id] = [event]
+                await request_catchup(run_id, self.channel_name)
+                return
+            pieces.append(text[have[index] - start :])
+            have[index] = start + len(text)
+        frame = frames.delta(message_id, pieces[0], pieces[1])
+        now = time.monotonic()
+        if now - self.live_at.get(run_id, 0.0) >= LIVE_METRICS_SECONDS:
+            self.live_at[run_id] = now
+            frame += frames.live_metrics(message_id, event["progress"])
+        if frame:
+            await self.send(text_data=frame)
 
     async def run_catchup_reply(self, event: dict[str, Any]) -> None:
         run_id = event["run_id"]
         held = self.waiting.pop(run_id, None)
         if held is None:
             return
-        self.sent[run_id] = len(event["text"])
-        await self.send(text_data=run_frames.replace_body(event["message_id"], event["text"]))
+        self.sent[run_id] = [len(event["text"]), len(event["reasoning"])]
+        await self.send(
+            text_data=frames.replace_body(event["message_id"], event["text"], event["reasoning"])
+        )
         for delta in held:
             await self.deliver(delta)
 
     async def run_status(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=run_frames.status_line(event["message_id"], event["text"]))
+        await self.send(text_data=frames.status_line(event["message_id"], event))
 
     async def run_finished(self, event: dict[str, Any]) -> None:
-        self.waiting.pop(event["run_id"], None)
-        self.sent.pop(event["run_id"], None)
-        busy = bool(self.sent or self.waiting)
-        await self.send(text_data=event["html"] + run_frames.busy(busy))
+        run_id = event["run_id"]
+        for state in (self.waiting, self.sent, self.streaming, self.live_at):
+            state.pop(run_id, None)
+        await self.send(text_data=frames.final_answer(event) + self.busy())
+
+    async def turn_finished(self, event: dict[str, Any]) -> None:
+        """The compare panel (chart, fastest and cheapest) is drawn by the compare app;
+        this tab fetches it anew."""
+        trigger = render_to_string(
+            "chat/partials/turn_compare.html", {"conversation_id": self.conversation_id}
+        )
+        await self.send(text_data=trigger)
+
+    async def panes_changed(self, event: dict[str, Any]) -> None:
+        await self.send_snapshot([])
 
     async def give_up(self, run_ids: list[str], *, after: float) -> None:
         """Runs that never answered a catch-up belong to a process that is gone."""
         await asyncio.sleep(after)
         for run_id in run_ids:
-            if run_id not in self.waiting:
-                continue
-            interrupted = await database_sync_to_async(run_store.mark_interrupted)(
-                run_id, user_errors.INTERRUPTED, older_than_seconds=CATCHUP_TIMEOUT_SECONDS
-            )
-            if interrupted:
-                html = await database_sync_to_async(runs.render_final)(
-                    await database_sync_to_async(_message_id_of)(run_id)
+            if run_id in self.waiting:
+                await turns.mark_interrupted(
+                    self.conversation_id, run_id, older_than=CATCHUP_TIMEOUT_SECONDS
                 )
-                await self.channel_layer.group_send(
-                    self.group,
-                    {"type": "run.finished", "run_id": run_id, "message_id": 0, "html": html},
-                )
-
-
-def _message_id_of(run_id: str) -> int:
-    return Run.objects.values_list("message_id", flat=True).get(pk=run_id)

@@ -1,36 +1,78 @@
-"""HTML frames sent over the websocket: htmx out-of-band swaps, nothing else.
+"""HTML for the viewer: the page's panes, and the htmx out-of-band swaps sent over the
+socket, rendered from the engine's data (chat.engine.events) — nothing else renders.
 
-Everything a model or a person wrote is escaped here or by the templates.
+Everything a model or a person wrote is escaped here or by the templates. A final answer is
+rendered once per process for every tab that shows it (`final_answer`'s cache).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 
-from chat.models import Attachment, Message
+from chat.display import MessageDisplay
+from chat.models import Message, Pane
+
+FINAL_CACHE_SIZE = 256
 
 
-def render_message(
-    message: Message,
+@dataclass
+class PaneView:
+    """One pane as the page shows it: its row and its history (the shared user messages
+    and its own answers and tool results), with which tool calls have results."""
+
+    pane: Pane
+    messages: list[MessageDisplay] = field(default_factory=list)
+    answered: set[str] = field(default_factory=set)
+    streaming: bool = False
+    values: dict[str, str] = field(default_factory=dict)  # the settings form's fields
+    messages_html: str = ""
+    numeric: list[dict[str, Any]] = field(default_factory=list)  # the numeric inputs
+    stop_limit: int = 0  # the most stop sequences its provider takes (from its record)
+
+    @property
+    def has_answers(self) -> bool:
+        return any(message.role != Message.Role.USER for message in self.messages)
+
+
+def pane_views(panes: Sequence[Pane], messages: Iterable[Message]) -> list[PaneView]:
+    views = {pane.pk: PaneView(pane) for pane in panes}
+    for message in messages:
+        shown = MessageDisplay.of(message)
+        targets = views.values() if message.pane_id is None else [views.get(message.pane_id)]
+        for view in targets:
+            if view is None:
+                continue
+            view.messages.append(shown)
+            if message.role == Message.Role.TOOL:
+                view.answered.add(message.tool_call_id)
+            if message.status == Message.Status.STREAMING:
+                view.streaming = True
+    return list(views.values())
+
+
+def message_html(
+    message: MessageDisplay,
+    pane_id: int,
     *,
     oob: bool = False,
     answered: Iterable[str] = (),
     latest: bool = True,
-    attachments: Sequence[Attachment] | None = None,
 ) -> str:
-    """One message. `answered` holds the ids of tool calls that have results; the form for
-    typing results is offered only on the `latest` message, when some are still open. A
-    user message's `attachments` are read from the database (or its prefetch) unless given."""
+    """One message in one pane. `answered` holds the ids of tool calls that have results;
+    the form for typing results is offered only on the `latest` message of the pane, when
+    some are still open."""
     done = set(answered)
     cards = [{**call, "answered": call["id"] in done} for call in message.tool_calls or []]
-    if attachments is None and message.role == Message.Role.USER:
-        attachments = message.attachments.all()  # lazy: evaluated by the template
     context = {
         "message": message,
-        "attached": attachments or (),
+        "run": message.run,
+        "pane_id": pane_id,
         "oob": oob,
         "tool_cards": cards,
         "awaiting_results": latest and any(not card["answered"] for card in cards),
@@ -38,18 +80,114 @@ def render_message(
     return render_to_string("chat/partials/message.html", context)
 
 
-def message_list(messages: list[Message]) -> str:
-    answered = {m.tool_call_id for m in messages if m.role == Message.Role.TOOL}
-    last = messages[-1].pk if messages else None
+def pane_messages_html(view: PaneView) -> str:
+    last = view.messages[-1].pk if view.messages else None
     return "".join(
-        render_message(message, answered=answered, latest=message.pk == last)
-        for message in messages
+        message_html(message, view.pane.pk, answered=view.answered, latest=message.pk == last)
+        for message in view.messages
     )
 
 
-def snapshot(messages: list[Message]) -> str:
-    """The whole message list as the database has it now (sent on every (re)connect)."""
-    return f'<div id="messages" hx-swap-oob="innerHTML">{message_list(messages)}</div>'
+def panes_html(context: Mapping[str, Any]) -> str:
+    """The panes block of the page (its tabs, every pane with its settings and history)."""
+    return render_to_string("chat/partials/panes.html", context)
+
+
+def panes_snapshot(context: Mapping[str, Any]) -> str:
+    """Sent when the panes change (and on a reconnect after they did): the panes as the
+    database has them now, and the header's pane tools (Add pane stops at eight)."""
+    tools = render_to_string("chat/partials/compare_tools.html", {**context, "oob": True})
+    return f'<div id="panes-wrap" hx-swap-oob="innerHTML">{panes_html(context)}</div>{tools}'
+
+
+# -- live frames ---------------------------------------------------------------------------
+
+
+def turn_started(event: Mapping[str, Any], pane_ids: Sequence[int]) -> str:
+    """Each pane gets its copy of the user message and its own new answer; a tool turn
+    adds the results and the answer to the pane whose calls they answer."""
+    shown = [MessageDisplay.from_data(data) for data in event["messages"]]
+    parts = []
+    for pane_id in pane_ids:
+        mine = [m for m in shown if m.pane_id in (None, pane_id)]
+        if mine:
+            html = "".join(message_html(message, pane_id) for message in mine)
+            parts.append(f'<div hx-swap-oob="beforeend:#pane-{pane_id}-messages">{html}</div>')
+    if event.get("answered"):
+        answered = MessageDisplay.from_data(event["answered"])
+        calls = [call["id"] for call in answered.tool_calls]
+        parts.append(message_html(answered, answered.pane_id or 0, oob=True, answered=calls))
+    return "".join(parts) + title(event["conversation_id"], event["title"])
+
+
+def replace_body(message_id: int, text: str, reasoning: str = "") -> str:
+    frame = format_html(
+        '<div id="message-{}-body" hx-swap-oob="innerHTML">{}</div>', message_id, text
+    )
+    if reasoning:
+        frame += format_html(
+            '<div id="message-{}-reasoning" hx-swap-oob="innerHTML">{}</div>', message_id, reasoning
+        )
+    return frame
+
+
+def delta(message_id: int, text: str, reasoning: str = "") -> str:
+    frame = ""
+    if reasoning:
+        frame += (f'<div hx-swap-oob="beforeend:#message-{message_id}-reasoning">'
+                  f"{escape(reasoning)}</div>")  # fmt: skip
+    if text:
+        frame += f'<div hx-swap-oob="beforeend:#message-{message_id}-body">{escape(text)}</div>'
+    return frame
+
+
+def live_metrics(message_id: int, progress: Mapping[str, Any]) -> str:
+    """The strip under a streaming answer: elapsed, time to first token, tokens so far."""
+    return render_to_string(
+        "chat/partials/live_metrics.html", {"message_id": message_id, "progress": progress}
+    )
+
+
+def status_line(message_id: int, event: Mapping[str, Any]) -> str:
+    kind = event.get("kind")
+    if kind == "retrying":
+        text = (f"{event['error']} — retrying in {event['delay']:.1f} s "
+                f"(retry {event['attempt']} of {event['limit']})…")  # fmt: skip
+    elif kind == "writing":
+        text = "Writing the structured answer…"
+    else:
+        text = "Calling " + ", ".join(event.get("names") or []) + "…"
+    return format_html(
+        '<div id="message-{}-status" hx-swap-oob="innerHTML">{}</div>', message_id, text
+    )
+
+
+_final_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+
+def final_answer(event: Mapping[str, Any]) -> str:
+    """A run's answer as it ended, rendered once per process whatever the number of tabs
+    showing it (Markdown and highlighting are the costly part)."""
+    data = event["message"]
+    key = (str(event.get("run_id")), data["status"])
+    cached = _final_cache.get(key)
+    if cached is None:
+        shown = MessageDisplay.from_data(data)
+        cached = message_html(shown, shown.pane_id or 0, oob=True)
+        _final_cache[key] = cached
+        while len(_final_cache) > FINAL_CACHE_SIZE:
+            _final_cache.popitem(last=False)
+    return cached
+
+
+def turn_compared(figures_html: str) -> str:
+    return f'<div id="turn-compare" hx-swap-oob="innerHTML">{figures_html}</div>'
+
+
+def marks(message_id: int, labels: Iterable[str]) -> str:
+    badges = "".join(format_html('<span class="badge badge-mark">{}</span>', label)
+                     for label in labels)  # fmt: skip
+    return f'<span id="message-{message_id}-marks" hx-swap-oob="innerHTML">{badges}</span>'
 
 
 def tool_errors(message_id: int, text: str) -> str:
@@ -61,29 +199,12 @@ def tool_errors(message_id: int, text: str) -> str:
     )
 
 
-def append(html: str) -> str:
-    return f'<div hx-swap-oob="beforeend:#messages">{html}</div>'
-
-
-def replace_body(message_id: int, text: str) -> str:
-    return format_html(
-        '<div id="message-{}-body" hx-swap-oob="innerHTML">{}</div>', message_id, text
-    )
-
-
-def delta(message_id: int, text: str) -> str:
-    return f'<div hx-swap-oob="beforeend:#message-{message_id}-body">{escape(text)}</div>'
-
-
-def status_line(message_id: int, text: str) -> str:
-    return format_html(
-        '<div id="message-{}-status" hx-swap-oob="innerHTML">{}</div>', message_id, text
-    )
-
-
-def busy(is_busy: bool) -> str:
-    """Send/Stop state of the composer, applied by static/js/composer.js."""
-    return f'<span id="busy-flag" hx-swap-oob="true" data-busy="{int(is_busy)}" hidden></span>'
+def busy(is_busy: bool, streaming_panes: Iterable[int] = ()) -> str:
+    """Send / Stop all state of the composer and each pane's Stop, applied by
+    static/js/composer.js."""
+    panes = " ".join(str(pane_id) for pane_id in sorted(set(streaming_panes)))
+    return (f'<span id="busy-flag" hx-swap-oob="true" data-busy="{int(is_busy)}" '
+            f'data-panes="{panes}" hidden></span>')  # fmt: skip
 
 
 def composer_ack(nonce: str) -> str:

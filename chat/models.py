@@ -1,4 +1,6 @@
-"""Data of the playground: connections, conversations, messages and runs (design §4)."""
+"""Data of the playground (design §4): a conversation has panes (a plain chat has one); each
+turn is one user message answered by every pane; a pane's answers and tool results belong
+to it, each answer written by one run that records what it sent and what came back."""
 
 from __future__ import annotations
 
@@ -13,10 +15,8 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
     )
     title = models.CharField(max_length=200, blank=True, default="")
-    system_prompt = models.TextField(blank=True, default="")
-    # The model picker and parameter panel as the user last left them: {"connection_id": 1,
-    # "model": "gpt-4.1-mini", "params": {"temperature": 0.7, ...}}
-    settings = models.JSONField(default=dict, blank=True)
+    # "Sync settings": a field edited in one pane's settings applies to every pane.
+    sync_settings = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -30,6 +30,50 @@ class Conversation(models.Model):
     @property
     def display_title(self) -> str:
         return self.title or "New conversation"
+
+
+class Pane(models.Model):
+    """One column of a conversation: a model with its settings and its own history (the
+    shared user messages plus its own answers and tool results)."""
+
+    MAX_PER_CONVERSATION = 8
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="panes")
+    position = models.PositiveSmallIntegerField(default=0)
+    connection = models.ForeignKey(
+        "connections.Connection", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    model = models.CharField(max_length=200, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)  # {"temperature": 0.7, "stop": [...]}
+    system_prompt = models.TextField(blank=True, default="")
+    tools = models.JSONField(default=list, blank=True)
+    tool_choice = models.CharField(max_length=200, blank=True, default="")
+    output_schema = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"Pane {self.position + 1}"
+
+    @property
+    def label(self) -> str:
+        return f"Pane {self.position + 1}"
+
+
+class Turn(models.Model):
+    """One user message answered by every pane. `requested_at` is when its runs were asked
+    to start; `start_spread_ms` how far apart their requests left (design §7)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="turns")
+    created_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    start_spread_ms = models.FloatField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
 
 
 class Message(models.Model):
@@ -47,8 +91,18 @@ class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
+    turn = models.ForeignKey(
+        Turn, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    # Empty for the shared user message; an answer or a tool result belongs to its pane.
+    pane = models.ForeignKey(
+        Pane, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
     content = models.TextField(blank=True, default="")
+    # A reasoning model's thinking, streamed before the answer (shown collapsed; never sent
+    # back as answer text).
+    reasoning = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE)
     # An assistant's tool calls: [{"id", "name", "arguments": {...}, "signature"?}].
     tool_calls = models.JSONField(default=list, blank=True)
@@ -66,7 +120,9 @@ class Message(models.Model):
 
 
 class Run(models.Model):
-    """One model answering one turn. Several runs may stream into one conversation at once."""
+    """One model answering in one pane: a snapshot of what it sent (system prompt, the ids of
+    the messages in its history, parameters, tools, schema) and what came back (resolved
+    model, timings, tokens, cost, retries, rate-limiter wait, finish reason, error)."""
 
     class Status(models.TextChoices):
         STREAMING = "streaming"
@@ -76,12 +132,21 @@ class Run(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="runs")
+    pane = models.ForeignKey(
+        Pane, null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
+    )
+    turn = models.ForeignKey(
+        Turn, null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
+    )
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="run")
     connection = models.ForeignKey(
-        "connections.Connection", null=True, blank=True, on_delete=models.SET_NULL)
+        "connections.Connection", null=True, blank=True, on_delete=models.SET_NULL
+    )
     provider = models.CharField(max_length=40)
     model = models.CharField(max_length=200)
     parameters = models.JSONField(default=dict, blank=True)
+    system_prompt = models.TextField(blank=True, default="")
+    history = models.JSONField(default=list, blank=True)  # ids of the messages it was sent
     # What the model was offered, as the conversation's tools box held it when the run began.
     tools = models.JSONField(default=list, blank=True)
     tool_choice = models.CharField(max_length=200, blank=True, default="")
@@ -91,7 +156,13 @@ class Run(models.Model):
     output_problem = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.STREAMING)
     started_at = models.DateTimeField(auto_now_add=True)
+    # When the HTTP request left (after any rate-limiter wait) and the first token came.
+    request_sent_at = models.DateTimeField(null=True, blank=True)
+    first_token_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    resolved_model = models.CharField(max_length=200, blank=True, default="")  # as it answered
+    base_url = models.CharField(max_length=500, blank=True, default="")
+    # From the request leaving: to the first token, and to the end.
     time_to_first_token_ms = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     input_tokens = models.PositiveIntegerField(null=True, blank=True)
@@ -99,7 +170,9 @@ class Run(models.Model):
     # True when the provider never reported output tokens (a stopped answer) and
     # `output_tokens` is counted from what arrived.
     output_tokens_estimated = models.BooleanField(default=False)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)  # USD
     retries = models.PositiveSmallIntegerField(default=0)
+    rate_limit_wait_ms = models.PositiveIntegerField(default=0)
     finish_reason = models.CharField(max_length=40, blank=True, default="")
     error_kind = models.CharField(max_length=60, blank=True, default="")
     error_message = models.TextField(blank=True, default="")
@@ -167,3 +240,8 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    @property
+    def size(self) -> int:
+        """Bytes stored (after normalising), read with the blob (select_related)."""
+        return self.blob.size

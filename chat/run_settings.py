@@ -13,18 +13,24 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 
-from chat.models import Conversation
-from chat.tool_settings import ToolSettings, parse_tool_settings, tool_settings_text
+from chat.tool_settings import ToolSettings, parse_tool_settings
+from connections.llm import CLIENT_RANGES, panel_limits, provider_label
 
-MAX_STOP_SEQUENCES = 4
-# name in the form -> (label, kind, low, high)
+# name in the form -> (label, type). Each field's range, and the most stop sequences, come
+# from the chosen connection's provider record (connections.llm.panel_limits).
+FIELDS: dict[str, tuple[str, type]] = {
+    "temperature": ("Temperature", float),
+    "max_tokens": ("Max tokens", int),
+    "top_p": ("Top P", float),
+    "seed": ("Seed", int),
+    "timeout": ("Timeout", float),
+    "max_retries": ("Max retries", int),
+}
+_LOOSEST = panel_limits(None)["ranges"]
+# name -> (label, type, low, high) with the loosest range of any provider, for a panel that
+# has no connection chosen.
 NUMERIC_FIELDS: dict[str, tuple[str, type, float, float]] = {
-    "temperature": ("Temperature", float, 0, 2),
-    "max_tokens": ("Max tokens", int, 1, 1_000_000),
-    "top_p": ("Top P", float, 0, 1),
-    "seed": ("Seed", int, -(2**63), 2**63 - 1),
-    "timeout": ("Timeout", float, 1, 600),
-    "max_retries": ("Max retries", int, 0, 10),
+    name: (label, kind, *_LOOSEST[name]) for name, (label, kind) in FIELDS.items()
 }
 DEFAULTS = {"timeout": 60.0, "max_retries": 2}
 
@@ -37,16 +43,6 @@ class RunSettings:
     params: dict[str, Any] = field(default_factory=dict)
     tools: ToolSettings | None = None  # None: the form did not include the tools box
 
-    def as_saved(self) -> dict[str, Any]:
-        saved = {"connection_id": self.connection_id, "model": self.model, "params": self.params}
-        if self.tools is not None:
-            saved.update(self.tools.as_saved())
-        return saved
-
-    def saved_over(self, previous: dict[str, Any] | None) -> dict[str, Any]:
-        """The conversation's settings with these applied (a box not sent is kept)."""
-        return {**(previous or {}), **self.as_saved()}
-
 
 def _value(data: Mapping[str, Any], name: str) -> str:
     raw = data.get(name, "")
@@ -55,8 +51,11 @@ def _value(data: Mapping[str, Any], name: str) -> str:
     return str(raw if raw is not None else "").strip()
 
 
-def _number(name: str, text: str, errors: dict[str, str]) -> float | int | None:
-    label, kind, low, high = NUMERIC_FIELDS[name]
+def _number(
+    name: str, text: str, errors: dict[str, str], bounds: tuple[float, float], whose: str
+) -> float | int | None:
+    label, kind = FIELDS[name]
+    low, high = bounds
     if text == "":
         return None
     try:
@@ -69,13 +68,23 @@ def _number(name: str, text: str, errors: dict[str, str]) -> float | int | None:
         errors[name] = f"{label} must be a finite number."
         return None
     if not low <= value <= high:
-        errors[name] = f"{label} must be between {low:g} and {high:g}."
+        errors[name] = f"{label} must be between {_shown(low)} and {_shown(high)}{whose}."
         return None
     return value
 
 
-def parse_run_settings(data: Mapping[str, Any]) -> RunSettings:
-    """Read the panel's fields; raise ValidationError({field: message}) on bad input."""
+def _shown(bound: float) -> str:
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)  # every digit of an int
+
+
+def parse_run_settings(data: Mapping[str, Any], *, kind: str | None = None) -> RunSettings:
+    """Read the panel's fields; raise ValidationError({field: message}) on bad input.
+
+    `kind` is the chosen connection's provider: its record's ranges and most stop sequences
+    apply. Without one, the loosest of any provider (the run is checked again once built).
+    """
+    limits = panel_limits(kind)
+    whose = f" for {provider_label(kind)}" if kind else ""
     errors: dict[str, str] = {}
     connection_text = _value(data, "connection")
     connection_id: int | None = None
@@ -85,13 +94,15 @@ def parse_run_settings(data: Mapping[str, Any]) -> RunSettings:
         except ValueError:
             errors["connection"] = "Choose a connection from the list."
     params: dict[str, Any] = {}
-    for name in NUMERIC_FIELDS:
-        value = _number(name, _value(data, name), errors)
+    for name in FIELDS:
+        own = "" if name in CLIENT_RANGES else whose  # the playground's own limit, not theirs
+        value = _number(name, _value(data, name), errors, limits["ranges"][name], own)
         if value is not None:
             params[name] = value
     stops = [line for line in _value(data, "stop").splitlines() if line.strip()]
-    if len(stops) > MAX_STOP_SEQUENCES:
-        errors["stop"] = f"At most {MAX_STOP_SEQUENCES} stop sequences, one per line."
+    most = limits["max_stop_sequences"]
+    if len(stops) > most:
+        errors["stop"] = f"At most {most} stop sequences{whose}, one per line."
     elif stops:
         params["stop"] = stops
     model = _value(data, "model")
@@ -119,33 +130,3 @@ def parse_run_settings(data: Mapping[str, Any]) -> RunSettings:
         params=params,
         tools=tools,
     )
-
-
-def require_runnable(settings: RunSettings) -> None:
-    """The extra checks before a run: something to run against."""
-    errors = {}
-    if settings.connection_id is None:
-        errors["connection"] = "Choose a connection in the panel (or add one on Connections)."
-    if not settings.model:
-        errors["model"] = "Type or pick a model name in the panel."
-    if errors:
-        raise ValidationError(errors)
-
-
-def settings_for_form(conversation: Conversation) -> dict[str, str]:
-    """The saved settings as the panel's field values (strings; blank = provider default)."""
-    saved = conversation.settings or {}
-    params = {**DEFAULTS, **(saved.get("params") or {})}
-    values = {
-        "connection": str(saved.get("connection_id") or ""),
-        "model": saved.get("model") or "",
-        "system_prompt": conversation.system_prompt,
-        "stop": "\n".join(params.get("stop") or []),
-        **tool_settings_text(saved),
-    }
-    for name in NUMERIC_FIELDS:
-        value = params.get(name)
-        values[name] = (
-            "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-        )
-    return values

@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from chat import runs
+from chat.engine.runs import request_stop
 from chat.models import Conversation, Run
 
 
@@ -15,4 +15,4 @@ from chat.models import Conversation, Run
 def stop_runs_of_deleted_conversation(sender, instance: Conversation, **kwargs) -> None:  # type: ignore[no-untyped-def]
     streaming = Run.objects.filter(conversation=instance, status=Run.Status.STREAMING)
     for run_id in streaming.values_list("id", flat=True):
-        async_to_sync(runs.request_stop)(str(run_id))
+        async_to_sync(request_stop)(str(run_id))

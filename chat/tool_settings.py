@@ -30,13 +30,6 @@ class ToolSettings:
     tool_choice: str = ""  # "" means auto when tools are given
     output_schema: dict[str, Any] | None = None
 
-    def as_saved(self) -> dict[str, Any]:
-        return {
-            "tools": self.tools,
-            "tool_choice": self.tool_choice,
-            "output_schema": self.output_schema,
-        }
-
 
 def _json(text: str, what: str, errors: dict[str, str], key: str) -> Any:
     try:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.views import attachments, conversations, playground
+from chat.views import attachments, conversations, panes, playground
 
 urlpatterns = [
     # Conversation list in the sidebar (chat/views/conversations.py)
@@ -12,20 +12,24 @@ urlpatterns = [
     # The playground screen (chat/views/playground.py)
     path("", playground.home, name="home"),
     path("c/<int:pk>/", playground.conversation, name="conversation"),
-    path("c/<int:pk>/settings/", playground.save_settings, name="conversation-settings"),
     path("c/<int:pk>/models/", playground.model_options, name="model-options"),
     path("c/<int:pk>/models/all/", playground.model_picker, name="model-picker"),
     path(
-        "c/<int:pk>/models/capabilities/",
-        playground.model_capabilities,
-        name="model-capabilities",
-    ),
+        "c/<int:pk>/models/capabilities/", playground.model_capabilities, name="model-capabilities"
+    ),  # fmt: skip
+    # Panes (chat/views/panes.py)
+    path("c/<int:pk>/panes/", panes.add, name="pane-add"),
+    path("c/<int:pk>/panes/<int:pane_id>/settings/", panes.save_settings, name="pane-settings"),
+    path("c/<int:pk>/panes/<int:pane_id>/duplicate/", panes.duplicate, name="pane-duplicate"),
+    path("c/<int:pk>/panes/<int:pane_id>/move/", panes.move, name="pane-move"),
+    path("c/<int:pk>/panes/<int:pane_id>/remove/", panes.remove, name="pane-remove"),
+    path("c/<int:pk>/sync/", panes.sync, name="conversation-sync"),
     # Attachments (chat/views/attachments.py)
     path("c/<int:pk>/attachments/", attachments.upload, name="attachment-upload"),
     path(
         "c/<int:pk>/attachments/<uuid:attachment_id>/remove/",
         attachments.remove,
         name="attachment-remove",
-    ),
+    ),  # fmt: skip
     path("attachments/<uuid:attachment_id>/", attachments.read, name="attachment"),
 ]

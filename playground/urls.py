@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("connections.urls")),
     path("", include("chat.urls")),
+    path("", include("compare.urls")),
 ]

@@ -78,12 +78,18 @@ class PlaygroundSocket:
 SETUP_SCRIPT = """
 from django.contrib.auth import get_user_model
 from django.test import Client
-from chat.models import Conversation
+from chat.models import Conversation, Pane
 from connections.models import Connection
 user = get_user_model().objects.create_user({username!r}, password="a-long-password-123")
 connection = Connection.objects.create(
     name={username!r}, kind="openai_compatible", base_url={base_url!r})
-ids = [Conversation.objects.create(owner=user).pk for _ in range({count})]
+ids = []
+for models in {models!r}:
+    conversation = Conversation.objects.create(owner=user)
+    for position, model in enumerate(models):
+        Pane.objects.create(conversation=conversation, position=position, connection=connection,
+                            model=model)
+    ids.append(conversation.pk)
 client = Client()
 client.force_login(user)
 print(",".join(map(str, ids)), connection.pk, client.cookies["sessionid"].value)
@@ -101,10 +107,22 @@ class Account:
         return self.conversation_ids[0]
 
 
-def create_account(server: Any, base_url: str, username: str, conversations: int = 1) -> Account:
+def create_account(
+    server: Any,
+    base_url: str,
+    username: str,
+    conversations: int = 1,
+    models: list[str] | list[list[str]] = ("fake-model",),  # type: ignore[assignment]
+) -> Account:
     """A user with a connection to `base_url` and empty conversations, made through the
-    server's own manage.py (so it lands in that server's database), and a session for it."""
-    script = SETUP_SCRIPT.format(username=username, base_url=base_url, count=conversations)
+    server's own manage.py (so it lands in that server's database), and a session for it.
+    Each conversation gets one pane per model in `models`, or, given a list per
+    conversation, those panes."""
+    per_conversation = (
+        [list(m) for m in models] if models and not isinstance(models[0], str)
+        else [list(models)] * conversations
+    )  # fmt: skip
+    script = SETUP_SCRIPT.format(username=username, base_url=base_url, models=per_conversation)
     last_line = server.manage("shell", "-c", script).strip().splitlines()[-1]
     ids, connection_id, session_id = last_line.split()
     return Account([int(pk) for pk in ids.split(",")], int(connection_id), session_id)

@@ -1,7 +1,7 @@
-"""Database side of runs: written once when a turn starts and once when each run ends.
+"""The database side of the engine: written once when a turn starts (one transaction: the
+user message, one answer and one run per pane) and once when each run ends, never per token.
 
-Plain synchronous ORM code; the async engine (chat.runs) calls it through
-database_sync_to_async.
+Plain synchronous ORM code; the async engine calls it through database_sync_to_async.
 """
 
 from __future__ import annotations
@@ -16,76 +16,106 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from chat.attachments import attachments_for_send, check_model_takes
-from chat.models import Attachment, Conversation, Message, Run
-from chat.run_settings import RunSettings
-from connections.models import Connection
+from chat.engine.specs import PaneSpec
+from chat.models import Attachment, Conversation, Message, Pane, Run, Turn
+from connections import prices
 
 TITLE_CHARS = 60
 WITH_BLOBS = Prefetch("attachments", Attachment.objects.select_related("blob"))
+NOT_RUNNABLE = "NotRunnable"
 
 
 @dataclass(frozen=True)
-class Turn:
+class StartedTurn:
+    turn: Turn
     new_messages: list[Message]  # the user's message, or the tool results typed
-    runs: list[Run]
-    answered: Message | None = None  # the assistant message whose tool calls were answered
+    runs: list[Run]  # to start now
+    refused: list[Run] = field(default_factory=list)  # ended before any request
     attachments: list[Attachment] = field(default_factory=list)  # the user message's
+    answered: Message | None = None  # the assistant message whose tool calls were answered
+
+    @property
+    def all_runs(self) -> list[Run]:
+        return sorted(self.runs + self.refused, key=lambda run: run.pane.position)
 
 
 class ToolResultsError(ValueError):
     """The tool results cannot be taken (shown to the user as it is)."""
 
 
-def _save_settings(conversation: Conversation, settings: RunSettings) -> None:
-    if settings.system_prompt is not None:
-        conversation.system_prompt = settings.system_prompt
-    conversation.settings = settings.saved_over(conversation.settings)
+def panes_of(conversation: Conversation) -> list[Pane]:
+    """The conversation's panes in order; a conversation always has at least one."""
+    panes = list(conversation.panes.select_related("connection"))
+    if not panes:
+        panes = [Pane.objects.create(conversation=conversation, position=0)]
+    return panes
 
 
-def _start_answer(conversation: Conversation, connection: Connection, settings: RunSettings) -> Run:
-    """A streaming assistant message and its run, offered the conversation's tools box."""
+def _refusal(spec: PaneSpec, attachments: list[Attachment]) -> tuple[str, str]:
+    """(the field it concerns, why this pane cannot answer), or ("", "") when it can."""
+    if spec.connection is None:
+        return "connection", spec.problem
+    if not spec.model:
+        return "model", spec.problem
+    try:
+        check_model_takes(spec.connection, spec.model, attachments)
+    except ValidationError as error:
+        return "attachments", " ".join(error.message_dict["attachments"])
+    return "", ""
+
+
+def _new_answer(turn: Turn, spec: PaneSpec, pane: Pane, refusal: str = "") -> Run:
+    status = Run.Status.ERROR if refusal else Run.Status.STREAMING
     answer = Message.objects.create(
-        conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING
-    )
-    box = conversation.settings or {}
-    return Run.objects.create(
-        conversation=conversation,
-        message=answer,
-        connection=connection,
-        provider=connection.kind,
-        model=settings.model,
-        parameters=settings.params,
-        tools=box.get("tools") or [],
-        tool_choice=box.get("tool_choice") or "",
-        output_schema=box.get("output_schema"),
-    )
+        conversation_id=turn.conversation_id, turn=turn, pane=pane,
+        role=Message.Role.ASSISTANT, status=status,
+    )  # fmt: skip
+    run = Run.objects.create(
+        conversation_id=turn.conversation_id, pane=pane, turn=turn, message=answer,
+        status=status, **spec.run_fields(),
+        **({"error_kind": NOT_RUNNABLE, "error_message": refusal,
+            "finished_at": timezone.now()} if refusal else {}),
+    )  # fmt: skip
+    run.pane = pane
+    return run
 
 
 def start_turn(
     conversation: Conversation,
     text: str,
-    settings: RunSettings,
     attachment_ids: list[str] | None = None,
     details: dict[str, str] | None = None,
-) -> Turn:
-    """Save the settings, the user's message with its attachments, and one streaming answer +
-    run (one transaction). Attachments the model cannot take are refused before anything is
-    saved (ValidationError).
-
-    Taking a list of settings later lets side-by-side panes start several runs per turn."""
-    connection = Connection.objects.get(pk=settings.connection_id)
+) -> StartedTurn:
+    """Save the user's message with its attachments and, for every pane, an answer and its
+    run, in one transaction. A pane that cannot answer (no model, a medium its model cannot
+    take) gets its refusal as its answer and the others run; when no pane can, nothing is
+    saved and the reasons are raised (ValidationError) for the composer."""
+    panes = panes_of(conversation)
     attachments = attachments_for_send(conversation, attachment_ids or [], details or {})
-    check_model_takes(connection, settings.model, attachments)
+    specs = [PaneSpec.of(pane) for pane in panes]
+    refusals = [_refusal(spec, attachments) for spec in specs]
+    if all(reason for _field, reason in refusals):
+        if len(panes) == 1:
+            raise ValidationError({refusals[0][0]: refusals[0][1]})
+        raise ValidationError(
+            {
+                "panes": [
+                    f"{spec.label}: {reason}"
+                    for spec, (_f, reason) in zip(specs, refusals, strict=True)
+                ]
+            }
+        )
     with transaction.atomic():
-        _save_settings(conversation, settings)
         if not conversation.title:
             first_line = " ".join(text.split())
             conversation.title = first_line[:TITLE_CHARS] + (
                 "…" if len(first_line) > TITLE_CHARS else ""
             )
-        conversation.save()
+        conversation.save(update_fields=["title", "updated_at"])
+        now = timezone.now()
+        turn = Turn.objects.create(conversation=conversation, requested_at=now)
         user_message = Message.objects.create(
-            conversation=conversation, role=Message.Role.USER, content=text
+            conversation=conversation, turn=turn, role=Message.Role.USER, content=text
         )
         for attachment in attachments:
             # Claimed only if still unsent: a second tab sending the same chips gets an error.
@@ -95,25 +125,31 @@ def start_turn(
             if not claimed:
                 raise ValidationError({"attachments": "An attachment was sent meanwhile; attach "
                                                       "it again."})  # fmt: skip
-        run = _start_answer(conversation, connection, settings)
-    return Turn(new_messages=[user_message], runs=[run], attachments=attachments)
+        runs, refused = [], []
+        for pane, spec, (_field, reason) in zip(panes, specs, refusals, strict=True):
+            run = _new_answer(turn, spec, pane, reason)
+            (refused if reason else runs).append(run)
+    return StartedTurn(turn, [user_message], runs, refused, attachments)
 
 
 def start_tool_turn(
-    conversation: Conversation, message_id: int, results: dict[str, str], settings: RunSettings
-) -> Turn:
-    """Save the results the user typed for the tool calls of the conversation's last answer,
-    then start the next answer. All or nothing: refused input leaves no rows."""
-    connection = Connection.objects.get(pk=settings.connection_id)
+    conversation: Conversation, message_id: int, results: dict[str, str]
+) -> StartedTurn:
+    """Save what the user typed for the tool calls of a pane's latest answer, then start that
+    pane's next answer in the same turn. All or nothing: refused input leaves no rows."""
     with transaction.atomic():
         answered = (
             Message.objects.select_for_update()
+            .select_related("pane__connection", "turn")
             .filter(conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
             .first()
         )
-        if answered is None or not answered.tool_calls:
+        if answered is None or not answered.tool_calls or answered.pane is None:
             raise ToolResultsError("Those tool calls are gone; reload the page.")
-        if Message.objects.filter(conversation=conversation, pk__gt=answered.pk).exists():
+        later = Message.objects.filter(conversation=conversation, pk__gt=answered.pk).filter(
+            Q(pane=answered.pane) | Q(pane__isnull=True)
+        )
+        if later.exists():
             raise ToolResultsError(
                 "The conversation went on after these tool calls; only the latest answer's "
                 "calls can be answered."
@@ -121,28 +157,34 @@ def start_tool_turn(
         missing = [c["name"] for c in answered.tool_calls if not results.get(c["id"], "").strip()]
         if missing:
             raise ToolResultsError(f"Type a result for every call ({', '.join(missing)}).")
-        _save_settings(conversation, settings)
-        conversation.save()
+        spec = PaneSpec.of(answered.pane)
+        if spec.problem:
+            raise ToolResultsError(spec.problem)
         tool_messages = [
             Message.objects.create(
                 conversation=conversation,
+                turn=answered.turn,
+                pane=answered.pane,
                 role=Message.Role.TOOL,
                 content=results[call["id"]].strip(),
                 tool_call_id=call["id"],
                 tool_name=call["name"],
-            )
+            )  # fmt: skip
             for call in answered.tool_calls
         ]
-        run = _start_answer(conversation, connection, settings)
-    return Turn(new_messages=tool_messages, runs=[run], answered=answered)
+        Turn.objects.filter(pk=answered.turn_id).update(finished_at=None)  # it goes on
+        run = _new_answer(answered.turn, spec, answered.pane)
+        conversation.save(update_fields=["updated_at"])
+    return StartedTurn(answered.turn, tool_messages, [run], answered=answered)
 
 
 def history_for(run: Run) -> list[Message]:
-    """The messages before this run's answer that a model should see: every user message and
-    tool result, and every earlier answer with text or tool calls (a stopped answer counts as
-    what was said)."""
+    """What the run's model sees before its answer: the shared user messages and its own
+    pane's answers and tool results — never another pane's. A stopped answer counts as what
+    was said; a failed one does not."""
     return list(
         Message.objects.filter(conversation_id=run.conversation_id, id__lt=run.message_id)
+        .filter(Q(pane__isnull=True) | Q(pane_id=run.pane_id))
         .filter(
             Q(role__in=[Message.Role.USER, Message.Role.TOOL])
             | Q(status__in=[Message.Status.DONE, Message.Status.STOPPED], content__gt="")
@@ -154,58 +196,105 @@ def history_for(run: Run) -> list[Message]:
 
 
 def load_run(run_id: str) -> Run:
-    return Run.objects.select_related("conversation", "connection", "message").get(pk=run_id)
+    return Run.objects.select_related("conversation", "connection", "message", "pane").get(
+        pk=run_id
+    )
+
+
+def save_sent(run_id: str, history: list[int], received: list[dict[str, Any]]) -> None:
+    """What the run sent: its history's message ids and each attachment as fitted."""
+    Run.objects.filter(pk=run_id).update(history=history, received=received)
 
 
 def finish_run(
-    run_id: str,
-    *,
-    text: str,
-    status: str,
-    fields: dict[str, Any],
-    tool_calls: list[dict[str, Any]] | None = None,
-) -> Message:
-    """Write the end of a run: its answer's text, tool calls and status, and its figures."""
+    run_id: str, *, text: str, reasoning: str, status: str, fields: dict[str, Any],
+    tool_calls: list[dict[str, Any]],
+) -> tuple[Message, bool]:  # fmt: skip
+    """Write the end of a run: its answer's text, thinking, tool calls and status, and its
+    figures, its cost at the price table's rates. Returns the answer (with its run) and
+    whether this ended the run's turn (true for exactly one run of the turn, whichever ends
+    last)."""
     with transaction.atomic():
-        Run.objects.filter(pk=run_id).update(status=status, finished_at=timezone.now(), **fields)
         run = Run.objects.select_related("message").get(pk=run_id)
+        price = prices.price_for(run.provider, fields.get("resolved_model") or run.model)
+        fields = {**fields, "cost": prices.cost(price, fields.get("input_tokens"),
+                                                fields.get("output_tokens"))}  # fmt: skip
+        Run.objects.filter(pk=run_id).update(status=status, finished_at=timezone.now(), **fields)
+        run.refresh_from_db()
         message = run.message
-        message.content = text
-        message.status = status
-        message.tool_calls = tool_calls or []
-        message.save(update_fields=["content", "status", "tool_calls"])
-    return message
+        message.content, message.reasoning, message.status = text, reasoning, status
+        message.tool_calls = tool_calls
+        message.save(update_fields=["content", "reasoning", "status", "tool_calls"])
+        message.run = run
+        ended_turn = _end_turn_if_done(run.turn_id)
+    return message, ended_turn
 
 
-def streaming_runs(conversation_id: int) -> list[Run]:
-    return list(
-        Run.objects.filter(conversation_id=conversation_id, status=Run.Status.STREAMING).only(
-            "id", "message_id", "started_at"
+def fail_run(run_id: str, text: str, message: str) -> None:
+    """The last resort when ending a run normally failed: it is saved as failed."""
+    with transaction.atomic():
+        Run.objects.filter(pk=run_id).update(
+            status=Run.Status.ERROR, finished_at=timezone.now(), error_kind="InternalError",
+            error_message=message,
+        )  # fmt: skip
+        Message.objects.filter(run__id=run_id).update(status=Message.Status.ERROR, content=text)
+        turn_id = Run.objects.filter(pk=run_id).values_list("turn_id", flat=True).first()
+        _end_turn_if_done(turn_id)
+
+
+def _end_turn_if_done(turn_id: int | None) -> bool:
+    if turn_id is None or Run.objects.filter(turn_id=turn_id, status=Run.Status.STREAMING).exists():
+        return False
+    sent = [
+        t
+        for t in Run.objects.filter(turn_id=turn_id).values_list("request_sent_at", flat=True)
+        if t
+    ]
+    spread = (max(sent) - min(sent)).total_seconds() * 1000 if sent else None
+    # Only one ending run wins the update, however many end at once.
+    return bool(
+        Turn.objects.filter(pk=turn_id, finished_at__isnull=True).update(
+            finished_at=timezone.now(), start_spread_ms=spread
         )
     )
 
 
-def mark_interrupted(run_id: str, message: str, *, older_than_seconds: float) -> bool:
+def turn_results(turn_id: int) -> list[Run]:
+    """The last run of each pane in a turn (a pane that called tools ran more than once), in
+    pane order: what the turn's chart and marks compare."""
+    last: dict[int, Run] = {}
+    for run in Run.objects.filter(turn_id=turn_id).select_related("pane").order_by("started_at"):
+        last[run.pane_id] = run
+    return sorted(last.values(), key=lambda run: run.pane.position if run.pane else 0)
+
+
+def streaming_runs(conversation_id: int, pane_id: int | None = None) -> list[Run]:
+    runs = Run.objects.filter(conversation_id=conversation_id, status=Run.Status.STREAMING)
+    if pane_id is not None:
+        runs = runs.filter(pane_id=pane_id)
+    return list(runs.only("id", "message_id", "pane_id", "started_at"))
+
+
+def mark_interrupted(run_id: str, message: str, *, older_than_seconds: float) -> Message | None:
     """Give up on a run nobody answers for (its process died). Only a run still marked
-    streaming and old enough is touched; a live run's own end would overwrite it anyway."""
+    streaming and old enough is touched; returns its answer when it was."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     with transaction.atomic():
         updated = Run.objects.filter(
             pk=run_id, status=Run.Status.STREAMING, started_at__lt=cutoff
         ).update(
-            status=Run.Status.ERROR,
-            finished_at=timezone.now(),
-            error_kind="Interrupted",
+            status=Run.Status.ERROR, finished_at=timezone.now(), error_kind="Interrupted",
             error_message=message,
-        )
-        if updated:
-            Message.objects.filter(run__id=run_id).update(status=Message.Status.ERROR)
-    return bool(updated)
+        )  # fmt: skip
+        if not updated:
+            return None
+        Message.objects.filter(run__id=run_id).update(status=Message.Status.ERROR)
+        return message_with_run(Run.objects.values_list("message_id", flat=True).get(pk=run_id))
 
 
-def messages_for_page(conversation_id: int) -> list[Message]:
+def page_messages(conversation_id: int) -> list[Message]:
     """A conversation's messages with their runs and attachments: three queries whatever the
-    length."""
+    number of messages or panes."""
     return list(
         Message.objects.filter(conversation_id=conversation_id)
         .select_related("run")

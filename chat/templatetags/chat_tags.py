@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django import template
 
@@ -36,3 +37,17 @@ def duration(seconds: float | None) -> str:
         return "–"
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+@register.filter
+def usd(value: Decimal | float | None) -> str:
+    """A cost in US dollars at a precision people read: "$0.0031", "$0.42", "$12.30"; a model
+    the price table does not know is "no price", never a wrong $0."""
+    if value is None:
+        return "no price"
+    amount = float(value)
+    if amount == 0:
+        return "$0"
+    if amount < 0.01:
+        return f"${amount:.2g}" if amount < 0.0001 else f"${amount:.4f}".rstrip("0")
+    return f"${amount:,.2f}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,19 +10,29 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import permissions
-from chat.models import Conversation
+from chat.models import Conversation, Pane
+from chat.pane_settings import copied_settings
 
 TITLE_MAX = 200
 
 
 @require_POST
 def conversation_new(request: HttpRequest) -> HttpResponse:
+    """A new conversation with the panes of the latest one (models and settings kept, no
+    messages), so a comparison set up once can be asked something else."""
     latest = permissions.visible(request.user, Conversation.objects).order_by("-updated_at").first()
-    conversation = Conversation.objects.create(
-        owner=request.user,
-        system_prompt=latest.system_prompt if latest else "",
-        settings=latest.settings if latest else {},  # keep the model and parameters chosen
-    )
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            owner=request.user, sync_settings=latest.sync_settings if latest else False
+        )
+        panes = list(latest.panes.all()) if latest else []
+        Pane.objects.bulk_create(
+            [
+                Pane(conversation=conversation, position=p.position, **copied_settings(p))
+                for p in panes
+            ]
+            or [Pane(conversation=conversation, position=0)]
+        )
     return redirect("conversation", pk=conversation.pk)
 
 

@@ -1,24 +1,35 @@
-// Keep the conversation pinned to the bottom while text streams in, unless the reader has
-// scrolled up to read something.
+// Keep each pane pinned to the bottom while text streams in, unless the reader has scrolled
+// that pane up to read something. Panes come and go (the socket redraws them), so each
+// scroller is watched as it appears.
 (function () {
   "use strict";
-  var pinned = true;
-  var scroller = null;
+  var watched = new WeakSet();
 
   function atBottom(el) { return el.scrollHeight - el.scrollTop - el.clientHeight < 40; }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    scroller = document.getElementById("scroller");
-    if (!scroller) return;
+  function watch(scroller) {
+    if (watched.has(scroller)) return;
+    watched.add(scroller);
+    scroller.dataset.pinned = "1";
     scroller.scrollTop = scroller.scrollHeight;
-    scroller.addEventListener("scroll", function () { pinned = atBottom(scroller); }, { passive: true });
+    scroller.addEventListener("scroll", function () {
+      scroller.dataset.pinned = atBottom(scroller) ? "1" : "0";
+    }, { passive: true });
     new MutationObserver(function () {
-      if (pinned) scroller.scrollTop = scroller.scrollHeight;
-    }).observe(document.getElementById("messages"), { childList: true, subtree: true, characterData: true });
-  });
+      if (scroller.dataset.pinned === "1") scroller.scrollTop = scroller.scrollHeight;
+    }).observe(scroller, { childList: true, subtree: true, characterData: true });
+  }
 
-  // Sending a message always brings the answer into view.
+  function watchAll() { document.querySelectorAll("[data-autoscroll]").forEach(watch); }
+
+  document.addEventListener("DOMContentLoaded", watchAll);
+  document.addEventListener("htmx:oobAfterSwap", watchAll);
+
+  // Sending a message always brings every pane's answer into view.
   document.addEventListener("submit", function (event) {
-    if (event.target.id === "composer") pinned = true;
+    if (event.target.id !== "composer") return;
+    document.querySelectorAll("[data-autoscroll]").forEach(function (scroller) {
+      scroller.dataset.pinned = "1";
+    });
   }, true);
 })();

@@ -1,5 +1,8 @@
-// Composer keys and state: Enter sends, Shift+Enter breaks a line, Esc stops; Send/Stop
-// follow the server's busy flag; the text is cleared only once the server accepted it.
+// The one composer of a conversation: Enter sends to every pane, Shift+Enter breaks a line,
+// Esc stops every pane. Send / Stop all and each pane's Stop follow the server's busy flag;
+// the text is cleared only once the server accepted it. A message over the server's limit
+// is refused here, with its size, before it is sent; pane settings edited a moment ago are
+// saved first, so the turn runs with what the user sees.
 (function () {
   "use strict";
 
@@ -8,15 +11,19 @@
   function applyBusy() {
     var flag = byId("busy-flag");
     var busy = flag && flag.dataset.busy === "1";
+    var panes = flag ? (flag.dataset.panes || "").split(" ") : [];
     var composer = byId("composer");
     if (composer) composer.dataset.busy = busy ? "1" : "0";
     var send = byId("send-button");
     var stop = byId("stop-button");
     if (send) send.disabled = busy;
     if (stop) stop.disabled = !busy;
+    document.querySelectorAll("[data-stop-pane]").forEach(function (button) {
+      button.disabled = panes.indexOf(button.dataset.stopPane) === -1;
+    });
   }
 
-  function stopRuns() {
+  function stopAll() {
     var stopForm = byId("stop-form");
     if (stopForm && byId("composer") && byId("composer").dataset.busy === "1") {
       stopForm.requestSubmit();
@@ -25,7 +32,7 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {
-      stopRuns();
+      stopAll();
       return;
     }
     var input = byId("message-input");
@@ -37,8 +44,6 @@
     composer.requestSubmit();
   });
 
-  // A message over the server's limit is refused here, before it is sent, with its size and
-  // the limit; the text stays in the box. (The server would refuse it too, in words.)
   function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
 
   function showComposerError(text) {
@@ -67,16 +72,49 @@
       "together). Shorten it and send it again.");
   });
 
-  // Each send carries a nonce; the server echoes it back when the message was accepted.
+  // A pane whose settings the server refused (shown under its form) would run with its
+  // last good settings, not the ones on the screen: the message waits until they are fixed.
+  function settingsMistakes() {
+    var mistakes = [];
+    document.querySelectorAll(".pane").forEach(function (pane) {
+      pane.querySelectorAll(".pane-settings [role=alert] li").forEach(function (item) {
+        mistakes.push(pane.getAttribute("aria-label") + ": " + item.textContent);
+      });
+    });
+    return mistakes;
+  }
+
   document.addEventListener("submit", function (event) {
-    if (event.target.id !== "composer") return;
-    event.target.elements.nonce.value = String(Date.now()) + Math.random().toString(16).slice(2);
+    var composer = event.target;
+    if (composer.id !== "composer") return;
+    var settings = window.PaneSettings;
+    if (!(settings && settings.dirty()) && settingsMistakes().length) {
+      event.preventDefault();
+      event.stopPropagation();
+      showComposerError("Fix the settings first — " + settingsMistakes().join(" ") +
+        " Your message is kept.");
+      return;
+    }
+    // Pane settings still waiting for their autosave are saved first; the message leaves
+    // when they are (or after two seconds, whichever comes first).
+    if (settings && settings.dirty() && !composer.dataset.flushing) {
+      event.preventDefault();
+      event.stopPropagation();
+      composer.dataset.flushing = "1";
+      settings.flush(function () {
+        composer.requestSubmit();
+        delete composer.dataset.flushing;
+      });
+      return;
+    }
+    // Each send carries a nonce; the server echoes it back when the message was accepted.
+    composer.elements.nonce.value = String(Date.now()) + Math.random().toString(16).slice(2);
   }, true);
 
   // event.target is the element now in the page (detail.target is the one it replaced).
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.target;
-    if (target.id === "busy-flag") applyBusy();
+    if (target.id === "busy-flag" || target.id === "panes-wrap") applyBusy();
     if (target.id === "composer-ack") {
       var composer = byId("composer");
       if (composer && target.dataset.nonce && target.dataset.nonce === composer.elements.nonce.value) {

@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import pytest
 
-from chat.models import Conversation
+from chat.models import Conversation, Pane
 from connections import llm
 from tests.chat.fake_models import FakeChatModel
 from tests.conftest import PASSWORD, numbers  # noqa: F401 - PASSWORD is imported from here
 
 
 @pytest.fixture
-def conversation(user):
-    """A conversation of `user` (test modules with other needs define their own)."""
-    return Conversation.objects.create(owner=user, system_prompt="Be terse.")
+def connection(make_connection):
+    return make_connection(name="Fake")
 
 
 @pytest.fixture
-def connection(make_connection):
-    return make_connection(name="Fake")
+def conversation(user, connection):
+    """A conversation of `user` with one pane on `connection`, model "fake" (test modules
+    with other needs define their own)."""
+    conversation = Conversation.objects.create(owner=user)
+    Pane.objects.create(conversation=conversation, position=0, connection=connection,
+                        model="fake", system_prompt="Be terse.")  # fmt: skip
+    return conversation
+
+
+@pytest.fixture
+def pane(conversation):
+    return conversation.panes.get()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ class FakeConfig:
     max_retries: int = 2
     output: Any = None  # no structured output
     api_key: str | None = None
+    base_url: str = "http://127.0.0.1:9/v1"
     secrets: dict[str, str] = field(default_factory=dict)
 
 

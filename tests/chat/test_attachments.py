@@ -166,20 +166,19 @@ def test_chips_already_sent_from_another_tab_are_not_sent_twice(
 ):
     from django.core.exceptions import ValidationError
 
-    from chat import attachments, run_store
-    from chat.run_settings import RunSettings
+    from chat import attachments
+    from chat.engine import store
 
-    connection = make_connection()
+    conversation.panes.create(position=0, connection=make_connection(), model="fake-model")
     attached = attachments.store_upload(
         conversation, user, as_file(jpeg_with_gps(), "a.jpg", "image/jpeg")
     )
-    run_settings = RunSettings(connection_id=connection.pk, model="fake-model")
     # The second tab checked the chips before the first tab's message took them.
     checked_earlier = attachments.attachments_for_send(conversation, [str(attached.pk)], {})
-    run_store.start_turn(conversation, "first", run_settings, [str(attached.pk)])
-    monkeypatch.setattr(run_store, "attachments_for_send", lambda *args: checked_earlier)
+    store.start_turn(conversation, "first", [str(attached.pk)])
+    monkeypatch.setattr(store, "attachments_for_send", lambda *args: checked_earlier)
     with pytest.raises(ValidationError, match="sent meanwhile"):
-        run_store.start_turn(conversation, "second", run_settings, [str(attached.pk)])
+        store.start_turn(conversation, "second", [str(attached.pk)])
     assert not conversation.messages.filter(content="second").exists()  # rolled back
     assert Attachment.objects.get().message.content == "first"
 
@@ -214,26 +213,24 @@ def test_starting_a_turn_reads_the_database_a_fixed_number_of_times(
     from django.db import connection as database
     from django.test.utils import CaptureQueriesContext
 
-    from chat import attachments, consumers, run_store
-    from chat.run_settings import RunSettings
+    from chat import attachments
+    from chat.engine import store, turns
 
     connection = make_connection()
-    run_settings = RunSettings(connection_id=connection.pk, model="fake-model")
 
     def queries_to_start(count: int) -> list[str]:
         conversation = make_conversation(user)
+        conversation.panes.create(position=0, connection=connection, model="fake-model")
         ids = [
             str(attachments.store_upload(conversation, user, as_file(
                 jpeg_with_gps(color=(i, 0, 0)), f"{i}.jpg", "image/jpeg")).pk)
             for i in range(count)
         ]  # fmt: skip
         with CaptureQueriesContext(database) as captured:
-            turn, plans, articles, _ = consumers._start_turn(
-                conversation.pk,
-                user.pk,
-                lambda c: run_store.start_turn(c, "look", run_settings, ids),
+            _conversation, _started, shown, plans, _answered = turns._started(
+                conversation.pk, user.pk, lambda c: store.start_turn(c, "look", ids)
             )
-        assert plans[0] is not None and articles.count('class="chip ') == count
+        assert plans[0] is not None and len(shown[0].attachments) == count
         return [query["sql"] for query in captured.captured_queries]
 
     text_only, one, three = queries_to_start(0), queries_to_start(1), queries_to_start(3)

@@ -15,9 +15,12 @@ from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 from django.utils import timezone
 
-from chat import consumers, runs
+from chat import consumers
 from chat.consumers import ConversationConsumer
-from chat.models import Conversation, Message, Run
+from chat.engine import events
+from chat.models import Conversation, Message, Pane, Run
+from chat.pane_settings import apply
+from chat.run_settings import parse_run_settings
 from connections import llm
 from tests.chat.fake_models import FakeChatModel
 
@@ -25,6 +28,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 DELTA = re.compile(r'<div hx-swap-oob="beforeend:#message-(\d+)-body">(.*?)</div>', re.S)
 REPLACE = re.compile(r'<div id="message-(\d+)-body" hx-swap-oob="innerHTML">(.*?)</div>', re.S)
+
+
+SETTINGS = {"connection", "model", "system_prompt", "tools", "tool_choice", "output_schema",
+            "temperature", "max_tokens", "top_p", "seed", "timeout", "max_retries", "stop"}  # fmt: skip
+
+
+def save_first_pane(conversation_id: int, fields: dict) -> None:
+    """What the first pane's settings form does with these fields (raises ValidationError
+    for what it would refuse)."""
+    pane = Pane.objects.filter(conversation_id=conversation_id).order_by("position").first()
+    if pane is None:
+        pane = Pane.objects.create(conversation_id=conversation_id, position=0)
+    pane.save(update_fields=apply(pane, parse_run_settings(fields)))
 
 
 class Tab:
@@ -36,6 +52,7 @@ class Tab:
             headers=[(b"origin", b"http://127.0.0.1")],
         )  # fmt: skip
         self.communicator.scope["user"] = user
+        self.conversation_id = conversation_id
         self.communicator.scope["url_route"] = {"kwargs": {"pk": conversation_id}}
         self.frames: list[str] = []
         self.texts: dict[int, str] = {}
@@ -44,6 +61,11 @@ class Tab:
         return await self.communicator.connect()
 
     async def send(self, **fields) -> None:
+        """Send as the page does: pane settings in the fields are saved first, as the pane's
+        settings form autosaves them before the composer sends."""
+        settings = {name: fields.pop(name) for name in list(fields) if name in SETTINGS}
+        if settings:
+            await sync_to_async(save_first_pane)(self.conversation_id, settings)
         await self.communicator.send_json_to(fields)
 
     async def next_frame(self, timeout: float = 5) -> str:
@@ -71,9 +93,10 @@ class Tab:
         await self.communicator.disconnect()
 
 
-def send_fields(connection_row, **extra) -> dict:
-    return {"action": "send", "message": "Hi there", "connection": str(connection_row.pk),
-            "model": "fake", "nonce": "n1", **extra}  # fmt: skip
+def send_fields(_connection=None, **extra) -> dict:
+    """What the composer sends: the text and its nonce (each pane's settings are saved on
+    the server already)."""
+    return {"action": "send", "message": "Hi there", "nonce": "n1", **extra}
 
 
 async def wait_for_status(run_id, status: str, timeout: float = 5) -> Run:
@@ -96,8 +119,8 @@ async def test_connecting_sends_the_history_and_the_idle_state(user, conversatio
     tab = Tab(user, conversation.pk)
     assert (await tab.connect())[0]
     snapshot = await tab.next_frame()
-    assert snapshot.startswith('<div id="messages" hx-swap-oob="innerHTML">')
-    assert "earlier &lt;b&gt;" in snapshot
+    assert snapshot.startswith('<div id="panes-wrap" hx-swap-oob="innerHTML">')
+    assert "earlier &lt;b&gt;" in snapshot and 'aria-label="Pane 1"' in snapshot
     assert 'data-busy="0"' in await tab.next_frame()
     await tab.close()
 
@@ -113,12 +136,13 @@ async def test_anonymous_sockets_and_other_peoples_conversations_are_refused(use
 
 
 async def test_a_sent_message_streams_and_ends_with_the_rendered_answer(
-    user, conversation, connection, model
+    user, conversation, connection, model, pane
 ):
     model.pieces = ["**Bold** ", "and ", "`code`"]
+    await Pane.objects.filter(pk=pane.pk).aupdate(params={"temperature": 0.4})
     tab = Tab(user, conversation.pk)
     await tab.connect()
-    await tab.send(**send_fields(connection, temperature="0.4"))
+    await tab.send(**send_fields(connection))
     started = await tab.until(r'data-status="streaming"')
     assert "Hi there" in started and 'id="conversation-title"' in started
     final = await tab.until(r'data-status="done"')
@@ -156,18 +180,17 @@ async def test_the_answer_is_written_to_the_database_only_when_it_ends(
 
 
 @pytest.mark.parametrize(
-    ("fields", "words"),
+    ("fields", "pane_fields", "words"),
     [
-        ({"message": "  "}, "Type a message first"),
-        ({"connection": ""}, "Choose a connection"),
-        ({"model": ""}, "Type or pick a model"),
-        ({"temperature": "9"}, "Temperature must be between 0 and 2"),
-        ({"connection": "99999"}, "no longer exists"),
+        ({"message": "  "}, {}, "Type a message first"),
+        ({}, {"connection": None}, "Choose a connection"),
+        ({}, {"model": ""}, "Type or pick a model"),
     ],
 )
 async def test_a_message_that_cannot_run_is_refused_and_nothing_is_saved(
-    user, conversation, connection, model, fields, words
+    user, conversation, connection, model, pane, fields, pane_fields, words
 ):
+    await Pane.objects.filter(pk=pane.pk).aupdate(**pane_fields)
     tab = Tab(user, conversation.pk)
     await tab.connect()
     await tab.send(**send_fields(connection, **fields))
@@ -205,7 +228,7 @@ async def test_a_run_stopped_through_the_channel_layer_stops_like_from_another_p
     await tab.send(**send_fields(connection))
     await tab.until(">a<")
     run = await latest_run(conversation)
-    await get_channel_layer().group_send(runs.run_group(str(run.pk)), {"type": "run.stop"})
+    await get_channel_layer().group_send(events.run_group(str(run.pk)), {"type": "run.stop"})
     await tab.until(r'data-status="stopped"')
     await tab.close()
 
@@ -247,26 +270,26 @@ async def test_a_tab_joining_mid_run_gets_the_text_so_far_then_the_rest_without_
     await second.close()
 
 
-async def test_two_runs_in_one_conversation_stream_and_stop_independently(
-    user, conversation, connection, monkeypatch
+async def test_two_panes_stream_at_once_and_stop_independently(
+    user, conversation, connection, pane, monkeypatch
 ):
     slow = FakeChatModel(pieces=["slow "] * 3, gate=asyncio.Event(), gate_after=1)
-    quick = FakeChatModel(pieces=["quick"])
-    models = iter([slow, quick])
-    monkeypatch.setattr(llm, "chat_model_for", lambda *args, **box: next(models))
+    quick = FakeChatModel(pieces=["quick"], delay=0.05)
+    second = await Pane.objects.acreate(conversation=conversation, position=1,
+                                        connection=connection, model="quick")  # fmt: skip
+    models = {"fake": slow, "quick": quick}
+    monkeypatch.setattr(llm, "chat_model_for", lambda c, name, *args, **box: models[name])
     tab = Tab(user, conversation.pk)
     await tab.connect()
     await tab.send(**send_fields(connection))
     await tab.until("slow")
-    first = await latest_run(conversation)
-    await tab.send(**send_fields(connection, message="second"))
-    await tab.until(r'data-status="done"')
-    second = await latest_run(conversation)
-    assert second.pk != first.pk
-    assert (await Run.objects.aget(pk=first.pk)).status == "streaming"
-    await tab.send(action="stop", run_id=str(first.pk))
-    await wait_for_status(first.pk, "stopped")
-    assert (await Run.objects.aget(pk=second.pk)).status == "done"
+    await tab.until(r'data-status="done"')  # the quick pane ends while the slow one waits
+    runs = {run.pane_id: run async for run in Run.objects.filter(conversation=conversation)}
+    assert runs[pane.pk].status == "streaming"
+    await tab.send(action="stop", pane=str(pane.pk))
+    await wait_for_status(runs[pane.pk].pk, "stopped")
+    assert (await Run.objects.aget(pk=runs[second.pk].pk)).status == "done"
+    assert slow.closed_early and not quick.closed_early
     await tab.close()
 
 
@@ -327,14 +350,15 @@ async def test_a_bug_in_a_run_ends_it_cleanly_and_the_next_run_works(
 
 
 async def test_a_run_whose_process_died_is_marked_interrupted_when_someone_looks(
-    user, conversation, connection, monkeypatch
+    user, conversation, connection, pane, monkeypatch
 ):
     monkeypatch.setattr(consumers, "CATCHUP_TIMEOUT_SECONDS", 0.2)
     message = await Message.objects.acreate(
-        conversation=conversation, role="assistant", status="streaming"
+        conversation=conversation, pane=pane, role="assistant", status="streaming"
     )
-    run = await Run.objects.acreate(conversation=conversation, message=message, connection=connection,
-                                    provider="openai_compatible", model="m")  # fmt: skip
+    run = await Run.objects.acreate(conversation=conversation, pane=pane, message=message,
+                                    connection=connection, provider="openai_compatible",
+                                    model="m")  # fmt: skip
     await Run.objects.filter(pk=run.pk).aupdate(started_at=timezone.now() - timedelta(minutes=5))
     tab = Tab(user, conversation.pk)
     await tab.connect()
@@ -345,20 +369,18 @@ async def test_a_run_whose_process_died_is_marked_interrupted_when_someone_looks
 
 
 async def test_the_model_sees_the_system_prompt_and_earlier_answers_but_not_failed_ones(
-    user, conversation, connection, model
+    user, conversation, connection, model, pane
 ):
+    def answer(content, status):
+        return Message.objects.acreate(conversation=conversation, pane=pane, role="assistant",
+                                       content=content, status=status)  # fmt: skip
+
     await Message.objects.acreate(conversation=conversation, role="user", content="q1")
-    await Message.objects.acreate(
-        conversation=conversation, role="assistant", content="a1", status="done"
-    )
+    await answer("a1", "done")
     await Message.objects.acreate(conversation=conversation, role="user", content="q2")
-    await Message.objects.acreate(
-        conversation=conversation, role="assistant", content="", status="error"
-    )
+    await answer("", "error")
     await Message.objects.acreate(conversation=conversation, role="user", content="q3")
-    await Message.objects.acreate(
-        conversation=conversation, role="assistant", content="part", status="stopped"
-    )
+    await answer("part", "stopped")
     tab = Tab(user, conversation.pk)
     await tab.connect()
     await tab.send(**send_fields(connection, message="q4"))

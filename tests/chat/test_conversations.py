@@ -1,20 +1,29 @@
 import pytest
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, Pane
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_new_conversation_keeps_the_model_and_parameters_last_chosen(
+def test_a_new_conversation_keeps_the_panes_last_chosen_without_their_messages(
     member_client, user, make_conversation
 ):
-    make_conversation(
-        user, system_prompt="Be brief.", settings={"model": "m", "params": {"seed": 1}}
-    )
+    latest = make_conversation(user, sync_settings=True)
+    Pane.objects.create(conversation=latest, position=0, model="m", system_prompt="Be brief.",
+                        params={"seed": 1})  # fmt: skip
+    Pane.objects.create(conversation=latest, position=1, model="other")
+    Message.objects.create(conversation=latest, role="user", content="old")
     response = member_client.post("/c/new/")
     newest = Conversation.objects.filter(owner=user).order_by("-id").first()
     assert response["Location"] == f"/c/{newest.pk}/"
-    assert (newest.system_prompt, newest.settings["model"], newest.title) == ("Be brief.", "m", "")
+    panes = list(newest.panes.values_list("position", "model", "system_prompt", "params"))
+    assert panes == [(0, "m", "Be brief.", {"seed": 1}), (1, "other", "", {})]
+    assert newest.sync_settings and newest.title == "" and not newest.messages.exists()
+
+
+def test_the_first_new_conversation_gets_one_empty_pane(member_client, user):
+    member_client.post("/c/new/")
+    assert list(Conversation.objects.get(owner=user).panes.values_list("model", flat=True)) == [""]
 
 
 def test_renaming_returns_the_updated_sidebar_item(member_client, user, make_conversation):

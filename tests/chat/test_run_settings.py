@@ -3,8 +3,9 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from chat.models import Conversation
-from chat.run_settings import parse_run_settings, require_runnable, settings_for_form
+from chat.models import Pane
+from chat.pane_settings import apply, form_values
+from chat.run_settings import parse_run_settings
 from chat.tool_settings import EXAMPLE_TOOLS
 
 
@@ -45,14 +46,8 @@ def test_every_field_is_parsed_to_its_type():
 )
 def test_bad_values_are_refused_in_plain_words(field, value, message):
     with pytest.raises(ValidationError) as caught:
-        parse_run_settings({"model": "m", field: value})
+        parse_run_settings({"model": "m", field: value}, kind="openai")
     assert message in " ".join(caught.value.message_dict[field])
-
-
-def test_a_run_needs_a_connection_and_a_model():
-    with pytest.raises(ValidationError) as caught:
-        require_runnable(parse_run_settings({}))
-    assert set(caught.value.message_dict) == {"connection", "model"}
 
 
 def test_values_from_a_list_use_the_last_one():
@@ -64,16 +59,17 @@ def test_saved_settings_come_back_as_the_same_form_values():
             "seed": "", "timeout": "60", "max_retries": "2", "stop": "###\nEND",
             "system_prompt": "Hi", "tools": json.dumps(EXAMPLE_TOOLS, indent=2),
             "tool_choice": "get_weather", "output_schema": ""}  # fmt: skip
-    settings = parse_run_settings(data)
-    conversation = Conversation(system_prompt=settings.system_prompt, settings=settings.as_saved())
-    assert settings_for_form(conversation) == data
+    pane = Pane()
+    apply(pane, parse_run_settings(data))
+    assert form_values(pane) == data
 
 
 def test_a_form_without_the_tools_box_keeps_the_saved_box():
-    saved = {"tools": EXAMPLE_TOOLS, "tool_choice": "auto", "output_schema": None}
+    pane = Pane(tools=EXAMPLE_TOOLS, tool_choice="auto")
     settings = parse_run_settings({"model": "m"})
     assert settings.tools is None
-    assert settings.saved_over(saved)["tools"] == EXAMPLE_TOOLS
+    apply(pane, settings)
+    assert pane.tools == EXAMPLE_TOOLS and pane.tool_choice == "auto"
 
 
 def test_a_form_without_the_system_prompt_leaves_the_saved_one_alone():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
 
 from chat.models import Conversation, Message, Run
 from chat.tool_settings import EXAMPLE_TOOLS
@@ -146,14 +145,16 @@ async def test_a_structured_answer_is_shown_as_json_with_a_validity_badge(
     await tab.close()
 
 
-async def test_a_bad_tools_box_is_refused_before_any_request(
-    user, conversation, openai_connection, fake_provider
+def test_a_bad_tools_box_is_refused_next_to_the_box_and_not_saved(
+    member_client, conversation, openai_connection, fake_provider
 ):
-    tab = Tab(user, conversation.pk)
-    await tab.connect()
-    await tab.send(**fields(openai_connection, tools='[{"name": "a b"}]'))
-    frame = await tab.until(r"composer-errors")
-    assert "may hold only letters" in frame
+    pane = conversation.panes.create(position=0, connection=openai_connection, model="fake-model")
+    answer = member_client.post(
+        f"/c/{conversation.pk}/panes/{pane.pk}/settings/",
+        {"connection": str(openai_connection.pk), "model": "fake-model",
+         "tools": '[{"name": "a b"}]', "tool_choice": "", "output_schema": ""},
+    ).content.decode()  # fmt: skip
+    assert 'role="alert"' in answer and "may hold only letters" in answer
+    pane.refresh_from_db()
+    assert pane.tools == []
     assert fake_provider.requests() == []
-    assert not await sync_to_async(Run.objects.filter(conversation=conversation).exists)()
-    await tab.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 
 from playwright.sync_api import Page, expect
@@ -32,8 +33,17 @@ def add_connection(
 
 
 def new_conversation(page: Page, connection: str, model: str, **params: str) -> None:
+    """A new conversation of one pane (a new conversation starts with the panes of the last
+    one; the others are removed) on `connection` and `model`."""
     page.get_by_role("button", name="New conversation").click()
     page.wait_for_url("**/c/*/")
+    panes = page.get_by_role("region", name=re.compile(r"^Pane \d$"))
+    while panes.count() > 1:
+        count = panes.count()
+        page.get_by_role("region", name=f"Pane {count}").get_by_role(
+            "button", name="Remove pane").click()  # fmt: skip
+        expect(panes).to_have_count(count - 1)
+    page = page.get_by_role("region", name="Pane 1")  # the settings are the pane's
     picker = page.get_by_label("Connection")
     picker.select_option(label=picker.locator("option", has_text=f"{connection} (").inner_text())
     page.get_by_label("Model", exact=True).fill(model)

@@ -167,7 +167,7 @@ def test_a_text_only_model_is_refused_the_image_and_nothing_is_lost(
     page = signed_in
     connection = connect(page, server, fake, "ollama", "")
     new_conversation(page, connection, "llama3.2")
-    expect(page.locator("#model-capabilities")).to_have_text(
+    expect(page.locator(".model-capabilities")).to_have_text(
         "Takes: text · tools · structured output (llama3.2)"
     )  # the panel already says so, by the model's family
     photo = tmp_path / "chart.png"

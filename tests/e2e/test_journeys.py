@@ -79,7 +79,7 @@ def test_stop_closes_the_upstream_request_and_keeps_the_partial_answer(
     send(page, "Start and be stopped")
     answer = last_answer(page)
     expect(answer.locator(".message-body")).to_contain_text("word3")
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("region", name="Pane 1").get_by_role("button", name="Stop", exact=True).click()
     assert wait_until_finished(page) == "stopped"
     expect(last_answer(page)).to_contain_text("Stopped")
     expect(last_answer(page).locator(".message-body")).to_contain_text("Here is a small example")

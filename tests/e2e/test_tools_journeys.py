@@ -94,7 +94,7 @@ def test_a_broken_tools_box_is_explained_next_to_it(signed_in: Page, server, fak
     new_conversation(page, connection, "fake-model")
     page.get_by_label("Output schema (JSON Schema)").fill("")
     page.get_by_label("Tools (JSON array)").fill('[{"name": "get weather"}]')
-    expect(page.locator("#settings-errors")).to_contain_text("may hold only letters")
+    expect(page.locator("[id$=-errors][id^=pane-]")).to_contain_text("may hold only letters")
     send(page, "Hello")
     expect(page.locator("#composer-errors")).to_contain_text("may hold only letters")
     expect(page.get_by_label("Message")).to_have_value("Hello")  # nothing lost

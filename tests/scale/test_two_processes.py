@@ -10,7 +10,7 @@ from tests.ws_client import PlaygroundSocket, create_account
 
 async def test_a_run_in_one_process_is_caught_up_and_stopped_from_the_other(two_servers, fake):
     first, second = two_servers
-    account = create_account(first, fake.base_url, "scale")
+    account = create_account(first, fake.base_url, "scale", models=["fake-slow"])
     conversation, connection, session = (
         account.conversation_id,
         account.connection_id,
@@ -42,7 +42,7 @@ async def test_a_run_in_one_process_is_caught_up_and_stopped_from_the_other(two_
 
 async def test_closing_the_socket_does_not_end_the_run(two_servers, fake):
     first, second = two_servers
-    account = create_account(first, fake.base_url, "closer")
+    account = create_account(first, fake.base_url, "closer", models=["fake-markdown"])
     conversation, connection, session = (
         account.conversation_id,
         account.connection_id,

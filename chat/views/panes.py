@@ -1,0 +1,149 @@
+"""A conversation's panes: add, duplicate, move, remove, save a pane's settings, and the
+"Sync settings" switch. Changes to the panes are told to every tab of the conversation
+(`panes.changed`), which reloads its panes block from the socket."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from chat.engine import events, store
+from chat.engine.runs import request_stop
+from chat.models import Conversation, Pane
+from chat.pane_settings import apply, copied_settings
+from chat.run_settings import parse_run_settings
+from connections.models import Connection
+
+FULL = f"A conversation has at most {Pane.MAX_PER_CONVERSATION} panes; remove one first."
+
+
+def _conversation(request: HttpRequest, pk: int) -> Conversation:
+    return permissions.get_or_404(request.user, Conversation.objects, pk=pk)
+
+
+def _pane(request: HttpRequest, conversation: Conversation, pane_id: int) -> Pane:
+    return permissions.get_or_404(
+        request.user, Pane.objects.filter(conversation=conversation),
+        owner="conversation__owner", pk=pane_id,
+    )  # fmt: skip
+
+
+def _changed(conversation: Conversation) -> HttpResponse:
+    """Every tab of the conversation reloads its panes (this one too, through its socket)."""
+    async_to_sync(get_channel_layer().group_send)(
+        events.conversation_group(conversation.pk), events.panes_changed(conversation.pk)
+    )
+    return HttpResponse(status=204)
+
+
+def _refused(text: str) -> HttpResponse:
+    return HttpResponse(text, status=400)
+
+
+def _insert_after(conversation: Conversation, position: int, fields: dict) -> Pane | None:
+    """A new pane right after `position`, the ones after it shifted; None when full."""
+    with transaction.atomic():
+        panes = Pane.objects.select_for_update().filter(conversation=conversation)
+        if panes.count() >= Pane.MAX_PER_CONVERSATION:
+            return None
+        panes.filter(position__gt=position).update(position=F("position") + 1)
+        return Pane.objects.create(conversation=conversation, position=position + 1, **fields)
+
+
+@require_POST
+def add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add pane: to the right, a copy of the last pane's settings."""
+    conversation = _conversation(request, pk)
+    last = store.panes_of(conversation)[-1]
+    if _insert_after(conversation, last.position, copied_settings(last)) is None:
+        return _refused(FULL)
+    return _changed(conversation)
+
+
+@require_POST
+def duplicate(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
+    conversation = _conversation(request, pk)
+    pane = _pane(request, conversation, pane_id)
+    if _insert_after(conversation, pane.position, copied_settings(pane)) is None:
+        return _refused(FULL)
+    return _changed(conversation)
+
+
+@require_POST
+def move(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
+    conversation = _conversation(request, pk)
+    pane = _pane(request, conversation, pane_id)
+    step = {"left": -1, "right": 1}.get(request.POST.get("direction", ""))
+    if step is None:
+        return _refused("Move a pane left or right.")
+    with transaction.atomic():
+        panes = list(Pane.objects.select_for_update().filter(conversation=conversation))
+        index = next(i for i, p in enumerate(panes) if p.pk == pane.pk)
+        other = index + step
+        if not 0 <= other < len(panes):
+            return _refused(f"{pane.label} is already the {'first' if step < 0 else 'last'}.")
+        panes[index], panes[other] = panes[other], panes[index]
+        for position, each in enumerate(panes):  # positions stay 0..n-1
+            each.position = position
+        Pane.objects.bulk_update(panes, ["position"])
+    return _changed(conversation)
+
+
+@require_POST
+def remove(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
+    """Remove pane, its answers and runs (streaming ones stopped first); the last one stays."""
+    conversation = _conversation(request, pk)
+    pane = _pane(request, conversation, pane_id)
+    if conversation.panes.count() <= 1:
+        return _refused("A conversation keeps at least one pane.")
+    for run in store.streaming_runs(conversation.pk, pane.pk):
+        async_to_sync(request_stop)(str(run.pk))
+    with transaction.atomic():
+        pane.delete()
+        for position, each in enumerate(Pane.objects.filter(conversation=conversation)):
+            if each.position != position:
+                Pane.objects.filter(pk=each.pk).update(position=position)
+    return _changed(conversation)
+
+
+@require_POST
+def save_settings(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
+    """Autosave of a pane's settings form; invalid fields are shown, not saved."""
+    conversation = _conversation(request, pk)
+    pane = _pane(request, conversation, pane_id)
+    errors: dict[str, list[str]] = {}
+    connection_id = request.POST.get("connection", "")
+    connection = (
+        Connection.objects.filter(pk=connection_id).first() if connection_id.isdigit() else None
+    )
+    try:
+        chosen = parse_run_settings(request.POST, kind=connection.kind if connection else None)
+        if chosen.connection_id and connection is None:
+            raise ValidationError(
+                {"connection": "That connection no longer exists; choose another."}
+            )
+    except ValidationError as error:
+        errors = error.message_dict
+    else:
+        fields = apply(pane, chosen)
+        pane.save(update_fields=fields)
+        conversation.save(update_fields=["updated_at"])
+    # Only the error box is swapped: re-rendering inputs would steal focus mid-typing.
+    context = {"errors": errors, "pane": pane}
+    return render(request, "chat/partials/settings_errors.html", context)
+
+
+@require_POST
+def sync(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Sync settings" switch: on, a field edited in one pane applies to every pane."""
+    conversation = _conversation(request, pk)
+    conversation.sync_settings = request.POST.get("sync_settings") == "on"
+    conversation.save(update_fields=["sync_settings", "updated_at"])
+    return HttpResponse(status=204)

@@ -1,0 +1,97 @@
+"""The compare panel under a conversation's panes: the latest turn's chart across panes,
+which pane was fastest and cheapest, and the differences between two panes' answers."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts import permissions
+from chat.display import RunDisplay
+from chat.engine import store
+from chat.models import Conversation, Message, Turn
+from compare import chart, metrics
+from compare.diff import tool_call_diff, word_diff
+
+
+def _conversation(request: HttpRequest, pk: int) -> Conversation:
+    return permissions.get_or_404(request.user, Conversation.objects, pk=pk)
+
+
+def _latest_turn(conversation: Conversation) -> Turn | None:
+    return conversation.turns.filter(finished_at__isnull=False).order_by("-created_at").first()
+
+
+def figures_of(results) -> list[tuple[object, metrics.PaneFigures]]:  # type: ignore[no-untyped-def]
+    """Each pane's last run of the turn, as the chart and the marks compare them."""
+    pairs = []
+    for run in results:
+        shown = RunDisplay.of(run)
+        pairs.append((run, metrics.PaneFigures(
+            label=run.pane.label if run.pane else "Pane",
+            ttft_ms=shown.time_to_first_token_ms,
+            tokens_per_second=shown.tokens_per_second,
+            total_ms=shown.duration_ms,
+            cost=shown.cost_usd,
+        )))  # fmt: skip
+    return pairs
+
+
+def turn(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel for the latest finished turn of a conversation with two panes or more."""
+    conversation = _conversation(request, pk)
+    panes = store.panes_of(conversation)
+    latest = _latest_turn(conversation)
+    if latest is None or len(panes) < 2:
+        return HttpResponse("")
+    pairs = figures_of(store.turn_results(latest.pk))
+    marks = metrics.marks([figures for _run, figures in pairs])
+    context = {
+        "conversation": conversation,
+        "turn": latest,
+        "panes": panes,
+        "chart": chart.metrics_chart([figures for _run, figures in pairs]),
+        "marks": [(run.message_id, sorted(marks.get(figures.label, ()))) for run, figures in pairs],
+    }
+    return render(request, "compare/turn.html", context)
+
+
+def _answer(turn: Turn, pane_id: str) -> Message | None:
+    return (
+        Message.objects.filter(turn=turn, pane_id=pane_id, role=Message.Role.ASSISTANT)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def differences(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show differences: the latest turn's answers of two panes, word by word, and their
+    tool calls."""
+    conversation = _conversation(request, pk)
+    latest = _latest_turn(conversation)
+    first_id, second_id = request.GET.get("a", ""), request.GET.get("b", "")
+    panes = {str(pane.pk): pane for pane in store.panes_of(conversation)}
+    if latest is None or first_id not in panes or second_id not in panes:
+        return render(request, "compare/differences.html",
+                      {"problem": "Choose two panes of this conversation."}, status=400)  # fmt: skip
+    if first_id == second_id:
+        return render(request, "compare/differences.html",
+                      {"problem": "Choose two different panes."}, status=400)  # fmt: skip
+    first, second = _answer(latest, first_id), _answer(latest, second_id)
+    text_diff = word_diff(first.content if first else "", second.content if second else "")
+    calls = tool_call_diff(_calls(first), _calls(second))
+    context = {
+        "first": panes[first_id], "second": panes[second_id],
+        "text_diff": text_diff.html(),
+        "summary": text_diff,
+        "calls": calls.html(panes[first_id].label, panes[second_id].label)
+        if _calls(first) or _calls(second) else "",
+    }  # fmt: skip
+    return render(request, "compare/differences.html", context)
+
+
+def _calls(message: Message | None) -> list[dict]:
+    if message is None:
+        return []
+    return [{"name": call["name"], "arguments": call.get("arguments") or {}}
+            for call in message.tool_calls or []]  # fmt: skip

@@ -1,0 +1,157 @@
+"""The engine without a socket (chat.engine.turns): a turn over several panes starts every
+pane's run together, keeps each pane's history to itself, stops one pane without touching
+the others, and says when the turn is over — exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
+
+from chat.engine import events, turns
+from chat.models import Conversation, Message, Pane, Run, Turn
+from connections import llm
+from tests.chat.fake_models import FakeChatModel
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SPEEDS = {"fast": 0.0, "medium": 0.01, "slow": 0.03}
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    """One scripted model per pane, picked by the pane's model name."""
+    models = {name: FakeChatModel(pieces=[f"{name} ", "says ", "hi"], delay=delay)
+              for name, delay in SPEEDS.items()}  # fmt: skip
+    monkeypatch.setattr(llm, "chat_model_for",
+                        lambda connection, model_name, params, **box: models[model_name])  # fmt: skip
+    return models
+
+
+@pytest.fixture
+def three_panes(user, make_connection):
+    connection = make_connection(name="Fake")
+    conversation = Conversation.objects.create(owner=user)
+    for position, name in enumerate(SPEEDS):
+        Pane.objects.create(conversation=conversation, position=position, connection=connection,
+                            model=name, system_prompt=f"You are {name}.")  # fmt: skip
+    return conversation
+
+
+class Listener:
+    """The conversation's group, heard as a socket would hear it."""
+
+    def __init__(self, conversation_id: int) -> None:
+        self.layer = get_channel_layer()
+        self.group = events.conversation_group(conversation_id)
+        self.heard: list[dict] = []
+
+    async def __aenter__(self) -> Listener:
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(self.group, self.channel)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.layer.group_discard(self.group, self.channel)
+
+    async def until(self, kind: str, count: int = 1, timeout: float = 10) -> list[dict]:
+        async def wait() -> None:
+            while sum(event["type"] == kind for event in self.heard) < count:
+                self.heard.append(await self.layer.receive(self.channel))
+
+        await asyncio.wait_for(wait(), timeout)
+        return [event for event in self.heard if event["type"] == kind]
+
+    async def quiet_for(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._forever(), seconds)
+        except TimeoutError:
+            return
+
+    async def _forever(self) -> None:
+        while True:
+            self.heard.append(await self.layer.receive(self.channel))
+
+
+async def test_a_turn_starts_every_pane_and_ends_once(user, three_panes, fakes):
+    async with Listener(three_panes.pk) as heard:
+        started = await turns.start_turn(three_panes.pk, user.pk, "Hello")
+        assert len(started.runs) == 3
+        await heard.until("run.finished", 3)
+        await heard.until("turn.finished")
+        await heard.quiet_for(0.2)
+    assert [e["type"] for e in heard.heard].count("turn.started") == 1
+    assert [e["type"] for e in heard.heard].count("turn.finished") == 1
+    runs = await sync_to_async(list)(Run.objects.filter(turn=started.turn).select_related("pane"))
+    assert {run.status for run in runs} == {"done"}
+    assert all(run.request_sent_at is not None for run in runs)
+    turn = await Turn.objects.aget(pk=started.turn.pk)
+    assert turn.finished_at is not None and turn.start_spread_ms is not None
+    assert turn.start_spread_ms < 1000  # started together, not one after another
+    answers = {run.pane.model: (await Message.objects.aget(pk=run.message_id)).content
+               for run in runs}  # fmt: skip
+    assert answers == {name: f"{name} says hi" for name in SPEEDS}
+    finished = (await heard.until("turn.finished"))[0]
+    assert [result["model"] for result in finished["results"]] == list(SPEEDS)
+
+
+async def test_each_pane_sees_the_shared_messages_and_only_its_own_answers(
+    user, three_panes, fakes
+):
+    async with Listener(three_panes.pk) as heard:
+        await turns.start_turn(three_panes.pk, user.pk, "First question")
+        await heard.until("turn.finished")
+        await turns.start_turn(three_panes.pk, user.pk, "Second question")
+        await heard.until("turn.finished", 2)
+    for name, model in fakes.items():
+        received = [(m.role, m.text) for m in model.received]
+        assert received == [
+            ("system", f"You are {name}."),
+            ("user", "First question"),
+            ("assistant", f"{name} says hi"),
+            ("user", "Second question"),
+        ], name
+
+
+async def test_stopping_one_pane_leaves_the_others_streaming_to_their_end(user, three_panes, fakes):
+    fakes["medium"].gate, fakes["medium"].gate_after = asyncio.Event(), 1  # waits forever
+    medium = await Pane.objects.aget(conversation=three_panes, model="medium")
+    async with Listener(three_panes.pk) as heard:
+        await turns.start_turn(three_panes.pk, user.pk, "Go")
+        await heard.until("run.finished", 2)  # fast and slow end; medium waits at its gate
+        assert await turns.stop(three_panes.pk, user.pk, pane_id=medium.pk) == 1
+        await heard.until("run.finished", 3)
+        await heard.until("turn.finished")
+    statuses = {run.pane.model: run.status
+                async for run in Run.objects.filter(conversation=three_panes).select_related("pane")}  # fmt: skip
+    assert statuses == {"fast": "done", "medium": "stopped", "slow": "done"}
+    assert fakes["medium"].closed_early
+    assert not fakes["fast"].closed_early and not fakes["slow"].closed_early
+
+
+async def test_a_pane_that_cannot_answer_says_so_in_its_pane_and_the_others_run(
+    user, three_panes, fakes
+):
+    await Pane.objects.filter(conversation=three_panes, model="slow").aupdate(model="")
+    async with Listener(three_panes.pk) as heard:
+        started = await turns.start_turn(three_panes.pk, user.pk, "Go")
+        await heard.until("turn.finished")
+    assert len(started.runs) == 2 and len(started.refused) == 1
+    refused = await Run.objects.aget(pk=started.refused[0].pk)
+    assert refused.status == "error" and "Type or pick a model" in refused.error_message
+
+
+async def test_when_no_pane_can_answer_nothing_is_saved(user, three_panes, fakes):
+    await Pane.objects.filter(conversation=three_panes).aupdate(model="")
+    with pytest.raises(ValidationError) as refused:
+        await turns.start_turn(three_panes.pk, user.pk, "Go")
+    assert "Pane 1: Type or pick a model" in str(refused.value)
+    assert not await Message.objects.filter(conversation=three_panes).aexists()
+
+
+async def test_someone_else_cannot_start_a_turn(admin_user, three_panes, fakes):
+    with pytest.raises(turns.NoAccess):
+        await turns.start_turn(three_panes.pk, admin_user.pk, "Not mine")
