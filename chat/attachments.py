@@ -311,7 +311,7 @@ def history_parts(
     parts: dict[int, list[Any]] = {}
     records: list[dict[str, Any]] = []
     for message in history:
-        for attachment in message.attachments.all():
+        for attachment in message.attached:
             if not (caps.images if attachment.kind == Attachment.Kind.IMAGE else caps.audio):
                 records.append({"name": attachment.name, "kind": attachment.kind,
                                 "left_out": f"{model} takes no {attachment.kind}s"})  # fmt: skip

@@ -105,9 +105,10 @@ def _snapshot(conversation_id: int, shown_panes: list[int]):
     panes = store.panes_of(conversation)
     if [pane.pk for pane in panes] == shown_panes:
         views = frames.pane_views(panes, store.page_messages(conversation_id))
+        shared: dict[int, str] = {}
         html = "".join(
             f'<div id="pane-{view.pane.pk}-messages" hx-swap-oob="innerHTML">'
-            f"{frames.pane_messages_html(view)}</div>"
+            f"{frames.pane_messages_html(view, shared)}</div>"
             for view in views
         )
     else:

@@ -135,7 +135,7 @@ class MessageDisplay:
         assistant = related and message.role == Message.Role.ASSISTANT
         run = getattr(message, "run", None) if assistant else None
         attached = (
-            [AttachmentDisplay.of(a) for a in message.attachments.all()]
+            [AttachmentDisplay.of(a) for a in message.attached]
             if related and message.role == Message.Role.USER
             else []
         )
@@ -153,6 +153,12 @@ class MessageDisplay:
             attachments=attached,
             run=RunDisplay.of(run) if run is not None else None,
         )
+
+    @property
+    def key(self) -> str:
+        """The id as text for the templates (an int there is formatted for the locale, which
+        costs more than the rest of a message's markup)."""
+        return str(self.pk)
 
     def to_data(self) -> dict[str, Any]:
         return asdict(self)

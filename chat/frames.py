@@ -80,12 +80,21 @@ def message_html(
     return render_to_string("chat/partials/message.html", context)
 
 
-def pane_messages_html(view: PaneView) -> str:
+def pane_messages_html(view: PaneView, shared: dict[int, str] | None = None) -> str:
+    """A pane's history. A shared user message is the same in every pane: `shared` keeps
+    each one rendered once for all of them."""
+    shared = {} if shared is None else shared
     last = view.messages[-1].pk if view.messages else None
-    return "".join(
-        message_html(message, view.pane.pk, answered=view.answered, latest=message.pk == last)
-        for message in view.messages
-    )
+    parts = []
+    for message in view.messages:
+        if message.role == Message.Role.USER:
+            if message.pk not in shared:
+                shared[message.pk] = message_html(message, view.pane.pk)
+            parts.append(shared[message.pk])
+        else:
+            parts.append(message_html(message, view.pane.pk, answered=view.answered,
+                                      latest=message.pk == last))  # fmt: skip
+    return "".join(parts)
 
 
 def panes_html(context: Mapping[str, Any]) -> str:
@@ -108,10 +117,11 @@ def turn_started(event: Mapping[str, Any], pane_ids: Sequence[int]) -> str:
     adds the results and the answer to the pane whose calls they answer."""
     shown = [MessageDisplay.from_data(data) for data in event["messages"]]
     parts = []
+    shared = {m.pk: message_html(m, 0) for m in shown if m.pane_id is None}
     for pane_id in pane_ids:
         mine = [m for m in shown if m.pane_id in (None, pane_id)]
         if mine:
-            html = "".join(message_html(message, pane_id) for message in mine)
+            html = "".join(shared.get(m.pk) or message_html(m, pane_id) for m in mine)
             parts.append(f'<div hx-swap-oob="beforeend:#pane-{pane_id}-messages">{html}</div>')
     if event.get("answered"):
         answered = MessageDisplay.from_data(event["answered"])

@@ -118,6 +118,15 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
 
+    @property
+    def attached(self) -> list[Attachment]:
+        """This message's attachments: as loaded with a page of messages (one query for all
+        of them, chat.engine.store.with_attachments), else read now."""
+        loaded = self.__dict__.get("_attached")
+        if loaded is None:
+            loaded = self._attached = list(self.attachments.select_related("blob"))
+        return loaded
+
 
 class Run(models.Model):
     """One model answering in one pane: a snapshot of what it sent (system prompt, the ids of

@@ -31,13 +31,14 @@ def panes_context(conversation: Conversation, connections: list[Any] | None = No
     number of queries whatever the number of messages or panes."""
     panes = store.panes_of(conversation)
     views = pane_views(panes, store.page_messages(conversation.pk))
+    shared: dict[int, str] = {}  # each user message rendered once for every pane
     for view in views:
         view.values = form_values(view.pane)
         kind = view.pane.connection.kind if view.pane.connection else None
         view.numeric = numeric_inputs(view.values, kind)
         view.stop_limit = panel_limits(kind)["max_stop_sequences"]
         # Rendered by the same code as every live frame; our templates escape it.
-        view.messages_html = mark_safe(pane_messages_html(view))  # noqa: S308
+        view.messages_html = mark_safe(pane_messages_html(view, shared))  # noqa: S308
     return {
         "conversation": conversation,
         "pane_views": views,

@@ -116,7 +116,7 @@ def unsaved_answer(run: Any, text: str, status: str, fields: dict[str, Any],
     shown = RunDisplay(
         pk=run.run_id, status=status, provider=run.provider, model=run.requested_model,
         **{key: value for key, value in fields.items()
-           if key in RunDisplay.__dataclass_fields__ and key not in ("cost",)},
+           if key in RunDisplay.__dataclass_fields__ and key != "cost"},
     )  # fmt: skip
     return MessageDisplay(
         pk=run.message_id, role=Message.Role.ASSISTANT, status=status, content=text,

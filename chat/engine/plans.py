@@ -22,7 +22,7 @@ class RunPlan:
 
     @property
     def has_media(self) -> bool:
-        return any(message.attachments.all() for message in self.history)  # prefetched
+        return any(message.attached for message in self.history)  # loaded with the history
 
 
 def prepare(run: Run) -> RunPlan:

@@ -77,6 +77,7 @@ class ActiveRun:
         self.request_sent_wall: float | None = None
         self.first_token_at: float | None = None
         self.control_channel = ""
+        self.sent: dict[str, Any] = {}  # its history's message ids and attachments as fitted
         self.task: asyncio.Task[None] | None = None
 
     @property
@@ -114,8 +115,9 @@ class ActiveRun:
                 messages, received = await fit(plan)
             else:  # text only: no thread hop before the first token
                 messages, received = fitted_messages(plan)
-            history = [message.pk for message in plan.history]
-            await database_sync_to_async(store.save_sent)(self.run_id, history, received)
+            # Saved with the run's end, not now: a write here would queue every pane's
+            # request behind the others' on the one database thread.
+            self.sent = {"history": [message.pk for message in plan.history], "received": received}
             self.stream_task = asyncio.create_task(self.consume(plan.model, messages))
             await self.stream_task
         except asyncio.CancelledError:
@@ -245,8 +247,8 @@ class ActiveRun:
     async def finish(self, status: str, error_kind: str, error_message: str) -> None:
         await self.flush_now()
         text, calls, checked = self.structured_fields(status)
-        fields = {**checked, **self.figures(time.monotonic()), "error_kind": error_kind,
-                  "error_message": self.scrub(error_message)}  # fmt: skip
+        fields = {**checked, **self.figures(time.monotonic()), **self.sent,
+                  "error_kind": error_kind, "error_message": self.scrub(error_message)}  # fmt: skip
         saved_calls = [tool_call_for_saving(call) for call in calls]
         ended_turn = False
         try:

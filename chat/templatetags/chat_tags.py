@@ -51,3 +51,16 @@ def usd(value: Decimal | float | None) -> str:
     if amount < 0.01:
         return f"${amount:.2g}" if amount < 0.0001 else f"${amount:.4f}".rstrip("0")
     return f"${amount:,.2f}"
+
+
+@register.filter
+def count(value: int | None) -> str:
+    """A count as text, "?" when unknown (text, because an int in a template is formatted
+    for the locale at a cost that shows on a page of a thousand messages)."""
+    return "?" if value is None else str(value)
+
+
+@register.filter
+def per_second(rate: float | None) -> str:
+    """Output tokens per second: "38.5 tok/s", "– tok/s" when there is no rate."""
+    return "– tok/s" if not rate else f"{rate:.1f} tok/s"

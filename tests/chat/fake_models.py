@@ -29,6 +29,7 @@ class FakeChatModel:
     """
 
     pieces: list[str] = field(default_factory=lambda: ["Hello", " world"])
+    reasoning: list[str] = field(default_factory=list)  # thought before the answer
     delay: float = 0.0
     gate: asyncio.Event | None = None
     gate_after: int = 0
@@ -61,6 +62,8 @@ class FakeChatModel:
             for attempt in range(1, self.retries + 1):
                 error = llm.RateLimitError("Rate limited by the provider (HTTP 429): slow down.")
                 yield llm.RetryEvent(attempt=attempt, delay=0.0, error=error)
+            for thought in self.reasoning:
+                yield llm.ReasoningDelta(thought)
             for index, piece in enumerate(self.pieces):
                 if self.gate is not None and index == self.gate_after:
                     await self.gate.wait()

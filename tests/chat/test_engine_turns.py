@@ -155,3 +155,75 @@ async def test_when_no_pane_can_answer_nothing_is_saved(user, three_panes, fakes
 async def test_someone_else_cannot_start_a_turn(admin_user, three_panes, fakes):
     with pytest.raises(turns.NoAccess):
         await turns.start_turn(three_panes.pk, admin_user.pk, "Not mine")
+
+
+@pytest.mark.live
+async def test_a_warm_six_pane_turn_opens_no_new_connection(user, make_connection, fake_provider):
+    """The real provider layer against the fake server: the second turn of six panes on one
+    provider reuses the first turn's pooled connections."""
+    connection = await sync_to_async(make_connection)(base_url=fake_provider.base_url)
+    conversation = await Conversation.objects.acreate(owner=user)
+    for position in range(6):
+        await Pane.objects.acreate(conversation=conversation, position=position,
+                                   connection=connection, model="fake-model")  # fmt: skip
+    async with Listener(conversation.pk) as heard:
+        await turns.start_turn(conversation.pk, user.pk, "Warm up")
+        await heard.until("turn.finished")
+        warm = fake_provider.connections_accepted()
+        await turns.start_turn(conversation.pk, user.pk, "Again")
+        await heard.until("turn.finished", 2)
+    assert warm <= 6
+    assert fake_provider.connections_accepted() == warm
+    runs = [run async for run in Run.objects.filter(conversation=conversation)]
+    assert {run.status for run in runs} == {"done"} and len(runs) == 12
+    assert {run.base_url for run in runs} == {fake_provider.base_url + "/chat/completions"}
+
+
+async def test_thinking_is_kept_apart_from_the_answer_and_never_sent_back(user, three_panes, fakes):
+    fakes["fast"].reasoning = ["Let me ", "think."]
+    async with Listener(three_panes.pk) as heard:
+        await turns.start_turn(three_panes.pk, user.pk, "First")
+        deltas = await heard.until("run.finished", 3)
+        await heard.until("turn.finished")
+        await turns.start_turn(three_panes.pk, user.pk, "Second")
+        await heard.until("turn.finished", 2)
+    fast = await Message.objects.filter(pane__model="fast", role="assistant").afirst()
+    assert (fast.reasoning, fast.content) == ("Let me think.", "fast says hi")
+    finished = next(e for e in deltas if e["message"]["pk"] == fast.pk)
+    assert finished["message"]["reasoning"] == "Let me think."
+    streamed = "".join(e["reasoning"] for e in heard.heard
+                       if e["type"] == "run.delta" and e["message_id"] == fast.pk)  # fmt: skip
+    assert streamed == "Let me think."
+    sent_back = [m.text for m in fakes["fast"].received if m.role == "assistant"]
+    assert sent_back == ["fast says hi"]
+
+
+@pytest.mark.live
+async def test_a_run_records_what_it_sent_and_what_came_back(user, make_connection, fake_provider):
+    from decimal import Decimal
+
+    from connections.models import ModelPrice
+
+    connection = await sync_to_async(make_connection)(base_url=fake_provider.base_url)
+    await ModelPrice.objects.acreate(provider="", model="fake-model",
+                                     input_usd_per_million=Decimal("2"),
+                                     output_usd_per_million=Decimal("8"),
+                                     checked_on="2026-11-30")  # fmt: skip
+    conversation = await Conversation.objects.acreate(owner=user)
+    await Pane.objects.acreate(conversation=conversation, connection=connection, model="fake-model",
+                               system_prompt="Be brief.", params={"temperature": 0.2})  # fmt: skip
+    fake_provider.push_script(tokens=["Brief ", "answer."],
+                              usage={"prompt_tokens": 1000, "completion_tokens": 500})  # fmt: skip
+    async with Listener(conversation.pk) as heard:
+        started = await turns.start_turn(conversation.pk, user.pk, "Hi")
+        await heard.until("turn.finished")
+    run = await Run.objects.aget(pk=started.runs[0].pk)
+    user_message = await Message.objects.aget(conversation=conversation, role="user")
+    assert run.system_prompt == "Be brief." and run.parameters == {"temperature": 0.2}
+    assert run.history == [user_message.pk]
+    assert run.resolved_model == "fake-model" and run.base_url.endswith("/v1/chat/completions")
+    assert run.request_sent_at is not None and run.first_token_at >= run.request_sent_at
+    assert run.finished_at >= run.first_token_at
+    assert (run.input_tokens, run.output_tokens, run.finish_reason) == (1000, 500, "stop")
+    assert run.cost == Decimal("0.006")  # 1,000 in at $2 and 500 out at $8 per million
+    assert run.rate_limit_wait_ms == 0 and run.retries == 0
