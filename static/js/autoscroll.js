@@ -15,9 +15,13 @@
     scroller.addEventListener("scroll", function () {
       scroller.dataset.pinned = atBottom(scroller) ? "1" : "0";
     }, { passive: true });
-    new MutationObserver(function () {
+    function follow() {
       if (scroller.dataset.pinned === "1") scroller.scrollTop = scroller.scrollHeight;
-    }).observe(scroller, { childList: true, subtree: true, characterData: true });
+    }
+    new MutationObserver(follow).observe(scroller, { childList: true, subtree: true, characterData: true });
+    // The pane itself changes height too (the compare panel opens under the panes, the
+    // window is resized): a pinned pane stays at its bottom.
+    new ResizeObserver(follow).observe(scroller);
   }
 
   function watchAll() { document.querySelectorAll("[data-autoscroll]").forEach(watch); }

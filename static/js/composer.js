@@ -76,7 +76,7 @@
   // last good settings, not the ones on the screen: the message waits until they are fixed.
   function settingsMistakes() {
     var mistakes = [];
-    document.querySelectorAll(".pane").forEach(function (pane) {
+    document.querySelectorAll("section.pane").forEach(function (pane) {
       pane.querySelectorAll(".pane-settings [role=alert] li").forEach(function (item) {
         mistakes.push(pane.getAttribute("aria-label") + ": " + item.textContent);
       });

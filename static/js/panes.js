@@ -10,7 +10,7 @@
   function settingsOf(pane) { return pane.querySelector(".pane-settings"); }
 
   function syncExpanded() {
-    document.querySelectorAll(".pane").forEach(function (pane) {
+    document.querySelectorAll("section.pane").forEach(function (pane) {
       var toggle = pane.querySelector(".pane-settings-toggle");
       if (toggle) toggle.setAttribute("aria-expanded", shown(settingsOf(pane)) ? "true" : "false");
     });
@@ -22,7 +22,7 @@
   }
 
   function selectTab(paneId) {
-    var panes = document.querySelectorAll(".pane");
+    var panes = document.querySelectorAll("section.pane");
     if (!panes.length) return;
     var found = Array.prototype.some.call(panes, function (p) { return p.dataset.pane === paneId; });
     selected = found ? paneId : panes[0].dataset.pane;
@@ -35,7 +35,7 @@
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest(".pane-settings-toggle");
     if (toggle) {
-      var pane = toggle.closest(".pane");
+      var pane = toggle.closest("section.pane");
       var open = shown(settingsOf(pane));
       pane.classList.toggle("settings-open", !open);
       pane.classList.toggle("settings-closed", open);

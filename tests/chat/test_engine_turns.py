@@ -227,3 +227,35 @@ async def test_a_run_records_what_it_sent_and_what_came_back(user, make_connecti
     assert (run.input_tokens, run.output_tokens, run.finish_reason) == (1000, 500, "stop")
     assert run.cost == Decimal("0.006")  # 1,000 in at $2 and 500 out at $8 per million
     assert run.rate_limit_wait_ms == 0 and run.retries == 0
+
+
+def _finished(run, text: str, tool_calls=()) -> None:
+    from chat.engine import store
+
+    store.finish_run(str(run.pk), text=text, reasoning="", status="done", fields={},
+                     tool_calls=list(tool_calls))  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_tool_calls_are_answered_in_the_pane_that_made_them(user, make_connection):
+    from chat.engine import store
+
+    connection = make_connection()
+    conversation = Conversation.objects.create(owner=user)
+    caller = Pane.objects.create(conversation=conversation, position=0, connection=connection,
+                                 model="caller")  # fmt: skip
+    other = Pane.objects.create(conversation=conversation, position=1, connection=connection,
+                                model="other")  # fmt: skip
+    turn = store.start_turn(conversation, "What time is it?")
+    runs = {run.pane_id: run for run in turn.runs}
+    call = {"id": "c1", "name": "clock", "arguments": {}}
+    _finished(runs[caller.pk], "", [call])
+    _finished(runs[other.pk], "It is noon.")  # the other pane answered after the call
+    answered = Message.objects.get(pane=caller, role="assistant")
+    going_on = store.start_tool_turn(conversation, answered.pk, {"c1": "12:00"})
+    assert [run.pane_id for run in going_on.runs] == [caller.pk]
+    assert going_on.turn.pk == turn.turn.pk  # the same turn goes on in that pane
+    result = Message.objects.get(role="tool")
+    assert (result.pane_id, result.tool_name, result.content) == (caller.pk, "clock", "12:00")
+    history = store.history_for(going_on.runs[0])
+    assert [m.role for m in history] == ["user", "assistant", "tool"]  # not the other pane's

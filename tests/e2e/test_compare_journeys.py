@@ -144,9 +144,9 @@ def test_panes_can_be_duplicated_moved_and_are_eight_at_most(signed_in: Page, se
     expect(pane(page, 3).locator(".pane-model")).to_have_text("fake-markdown")
     copy = pane(page, 3).get_attribute("data-pane")
     pane(page, 3).get_by_role("button", name="Move pane left").click()
-    expect(page.locator(".pane").nth(1)).to_have_attribute("data-pane", copy)
+    expect(page.locator("section.pane").nth(1)).to_have_attribute("data-pane", copy)
     pane(page, 2).get_by_role("button", name="Move pane left").click()
-    expect(page.locator(".pane").nth(0)).to_have_attribute("data-pane", copy)
+    expect(page.locator("section.pane").nth(0)).to_have_attribute("data-pane", copy)
     expect(pane(page, 1).locator(".pane-model")).to_have_text("fake-markdown")
     expect(pane(page, 1).get_by_role("button", name="Move pane left")).to_be_disabled()
     for count in range(4, 9):
