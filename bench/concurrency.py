@@ -1,10 +1,12 @@
-"""Concurrency budget (design §6): one Daphne process holds 300 concurrent streams with p99
-frame lag under 100 ms.
+"""Concurrency budgets (design §7) for one Daphne process, the fake provider in its own:
 
-300 websocket clients each start an answer (spread over a few seconds); the fake provider
-(its own process) paces every answer at one token per DELAY and stamps each token with the
-wall-clock time it sent it. A frame's lag is the time from the upstream sending its newest
-token to the frame reaching the client.
+- paced streams: N answers at once, each 200 deltas 20 ms apart, every delta stamped with
+  the time the upstream sent it. How late the last delta of each answer reaches its reader,
+  through the playground's socket and through a bare httpx client reading the same answers
+  (budget: p99 no more than 100 ms beyond the bare client's, at 300 streams). The two are
+  interleaved, A B B A.
+- simultaneous sends: N tabs send in the same instant; how far apart their requests reach
+  the upstream (budget: within 100 ms of each other at 300).
 """
 
 from __future__ import annotations
@@ -15,61 +17,120 @@ import re
 import statistics
 import time
 
+import httpx
+
 from bench.setup import stage
 from tests.ws_client import PlaygroundSocket
 
-STREAMS = int(os.environ.get("BENCH_STREAMS", "300"))
+STREAM_COUNTS = [int(n) for n in os.environ.get("BENCH_STREAMS", "100,300").split(",")]
+SEND_COUNTS = [int(n) for n in os.environ.get("BENCH_SENDS", "50,300").split(",")]
 TOKENS = int(os.environ.get("BENCH_STREAM_TOKENS", "200"))
-DELAY_MS = int(os.environ.get("BENCH_STREAM_DELAY_MS", "50"))
-RAMP = float(os.environ.get("BENCH_STREAM_RAMP_S", "3"))
+DELAY_MS = int(os.environ.get("BENCH_STREAM_DELAY_MS", "20"))
+PACED = f"fake-paced-{TOKENS}-{DELAY_MS}"
 STAMP = re.compile(r"@(\d+\.\d+) ")
 
 
-async def one_stream(
-    server, account, conversation: int, start: asyncio.Event, offset: float
-) -> list[float]:
-    lags: list[float] = []
-    async with PlaygroundSocket(server.url, conversation, account.session_id) as socket:
-        await socket.frame(60)
-        await start.wait()
-        await asyncio.sleep(offset)
-        await socket.send(action="send", message="go", nonce="1")
-        while True:
-            frame = await asyncio.wait_for(socket.connection.recv(), 120)
-            arrived = time.time()
-            if "beforeend:#message-" in frame:
-                stamps = STAMP.findall(frame)
+def p(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def bare_lateness(base_url: str, limits: httpx.Limits) -> float:
+    body = {"model": PACED, "stream": True, "messages": [{"role": "user", "content": "go"}]}
+    lateness = 0.0
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        async with client.stream("POST", base_url + "/chat/completions", json=body) as response:
+            async for line in response.aiter_lines():
+                stamps = STAMP.findall(line)
                 if stamps:
-                    lags.append(arrived - float(stamps[-1]))
-            if 'hx-swap-oob="true"' in frame and 'data-status="' in frame:
-                if 'data-status="streaming"' not in frame:
-                    return lags
+                    lateness = time.time() - float(stamps[-1])
+    return lateness
+
+
+async def playground_lateness(socket: PlaygroundSocket) -> float:
+    await socket.send(action="send", message="go", nonce="1")
+    lateness = 0.0
+    while True:
+        frame = await asyncio.wait_for(socket.connection.recv(), 180)
+        if "beforeend:#message-" in frame:
+            stamps = STAMP.findall(frame)
+            if stamps:
+                lateness = time.time() - float(stamps[-1])
+        if 'hx-swap-oob="true"' in frame and 'data-status="' in frame:
+            if 'data-status="streaming"' not in frame:
+                return lateness
+
+
+async def connected(ready, count: int) -> list[PlaygroundSocket]:
+    sockets = [PlaygroundSocket(ready.server.url, conversation, ready.account.session_id)
+               for conversation in ready.account.conversation_ids[:count]]  # fmt: skip
+    await asyncio.gather(*(socket.__aenter__() for socket in sockets))
+    for socket in sockets:
+        await socket.frame(60)  # the snapshot
+        await socket.frame(60)  # the idle state
+    return sockets
+
+
+async def paced(count: int) -> tuple[list[float], list[float]]:
+    """(the playground's last-delta lateness per stream, the bare client's), A B B A."""
+    relay: list[float] = []
+    bare: list[float] = []
+    with stage(f"paced{count}", count, [PACED]) as ready:
+        sockets = await connected(ready, count)
+        limits = httpx.Limits(max_connections=None)
+        try:
+            for path in ("bare", "relay", "relay", "bare"):
+                if path == "bare":
+                    bare += await asyncio.gather(
+                        *(bare_lateness(ready.fake_url, limits) for _ in range(count))
+                    )
+                else:
+                    relay += await asyncio.gather(*(playground_lateness(s) for s in sockets))
+        finally:
+            await asyncio.gather(*(socket.__aexit__(None, None, None) for socket in sockets))
+    return relay, bare
+
+
+async def simultaneous(count: int) -> float:
+    """Milliseconds between the first and the last of `count` simultaneous sends reaching
+    the upstream."""
+    with stage(f"sends{count}", count, ["fake-fast-5"]) as ready:
+        control = ready.fake_url.removesuffix("/v1") + "/_control"
+        sockets = await connected(ready, count)
+        try:
+            async with httpx.AsyncClient() as client:
+                await client.post(control + "/reset")
+                await asyncio.gather(*(s.send(action="send", message="go", nonce="1")
+                                       for s in sockets))  # fmt: skip
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    arrived = [r["received_at"] for r in (await client.get(control + "/requests")).json()]
+                    if len(arrived) >= count:
+                        break
+                    await asyncio.sleep(0.1)
+        finally:
+            await asyncio.gather(*(socket.__aexit__(None, None, None) for socket in sockets))
+    assert len(arrived) == count, f"{len(arrived)} of {count} requests arrived"
+    return (max(arrived) - min(arrived)) * 1000
 
 
 async def main() -> None:
-    with stage("crowd", STREAMS, [f"fake-paced-{TOKENS}-{DELAY_MS}"]) as ready:
-        start = asyncio.Event()
-        # Answers start spread over RAMP seconds, as people's messages do, not all in the
-        # same millisecond; every stream still overlaps all the others.
-        tasks = [
-            asyncio.create_task(
-                one_stream(ready.server, ready.account, conversation, start, RAMP * i / STREAMS)
-            )
-            for i, conversation in enumerate(ready.account.conversation_ids)
-        ]
-        await asyncio.sleep(2)  # let every socket connect first
-        began = time.perf_counter()
-        start.set()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        elapsed = time.perf_counter() - began
-    failures = [result for result in results if isinstance(result, BaseException)]
-    lags = sorted(lag * 1000 for result in results if isinstance(result, list) for lag in result)
-    p50 = statistics.median(lags)
-    p99 = lags[int(len(lags) * 0.99) - 1]
-    print(f"concurrency: {STREAMS} streams × {TOKENS} tokens at one per {DELAY_MS} ms, started "
-          f"over {RAMP:g} s; one Daphne process, in-memory channel layer")  # fmt: skip
-    print(f"  finished {STREAMS - len(failures)}/{STREAMS} in {elapsed:5.1f} s; "
-          f"{len(lags)} frames")  # fmt: skip
-    print(f"  frame lag p50 {p50:6.1f} ms   p99 {p99:6.1f} ms (budget p99 < 100 ms)")
-    if failures:
-        print(f"  first failure: {failures[0]!r}")
+    print(f"concurrency: one Daphne process, in-memory channel layer; {TOKENS} deltas "
+          f"{DELAY_MS} ms apart per answer")  # fmt: skip
+    for count in STREAM_COUNTS:
+        relay, bare = await paced(count)
+        relay_ms = [late * 1000 for late in relay]
+        bare_ms = [late * 1000 for late in bare]
+        print(f"  {count} paced streams, last delta late: playground p50 "
+              f"{statistics.median(relay_ms):7.1f} ms p99 {p(relay_ms, 0.99):7.1f} ms   "
+              f"bare p50 {statistics.median(bare_ms):6.1f} ms p99 {p(bare_ms, 0.99):6.1f} ms   "
+              f"beyond bare at p99 {p(relay_ms, 0.99) - p(bare_ms, 0.99):+7.1f} ms "
+              "(budget ≤ +100 ms at 300)")  # fmt: skip
+    for count in SEND_COUNTS:
+        spread = await simultaneous(count)
+        print(f"  {count} simultaneous sends reach the upstream within {spread:7.1f} ms "
+              "(budget ≤ 100 ms at 300)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

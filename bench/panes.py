@@ -66,17 +66,17 @@ async def start_spread(panes: int) -> list[float]:
 
 
 async def six_bare_readers(fake_url: str) -> tuple[float, int]:
-    """(seconds from the first token of any stream to the end of the last, characters)."""
+    """(seconds from the first delta of any stream to the last of all, deltas)."""
     started = time.perf_counter()
     results = await asyncio.gather(*(bare_httpx(fake_url, RELAY_TOKENS) for _ in range(6)))
-    first = started + min(ttft for ttft, _end, _chars in results)
-    last = started + max(end for _ttft, end, _chars in results)
-    return last - first, sum(chars for _ttft, _end, chars in results)
+    first = started + min(ttft for ttft, _end, _deltas in results)
+    last = started + max(end for _ttft, end, _deltas in results)
+    return last - first, sum(deltas for _ttft, _end, deltas in results)
 
 
 async def six_panes(socket: PlaygroundSocket) -> tuple[float, int]:
     """The same through the playground: from the first text frame of the turn to the last
-    one, and the characters the six answers hold."""
+    one, and the deltas the six answers hold (each "tok<n> ")."""
     before = set(socket.view.finished)
     first = last = None
     await socket.send(action="send", message="go", nonce="1")
@@ -86,9 +86,9 @@ async def six_panes(socket: PlaygroundSocket) -> tuple[float, int]:
             last = time.perf_counter()
             first = first or last
     answers = set(socket.view.finished) - before
-    chars = sum(len(socket.view.texts[message]) for message in answers)
+    deltas = sum(socket.view.texts[message].count("tok") for message in answers)
     assert all(socket.view.finished[m] == "done" for m in answers)
-    return last - first, chars
+    return last - first, deltas
 
 
 async def relay_ratios() -> list[float]:
@@ -103,9 +103,9 @@ async def relay_ratios() -> list[float]:
                 order = ("bare", "relay") if index % 2 == 0 else ("relay", "bare")
                 rates = {}
                 for path in order:
-                    seconds, chars = (await six_bare_readers(ready.fake_url) if path == "bare"
-                                      else await six_panes(socket))  # fmt: skip
-                    rates[path] = chars / seconds
+                    seconds, deltas = (await six_bare_readers(ready.fake_url) if path == "bare"
+                                       else await six_panes(socket))  # fmt: skip
+                    rates[path] = deltas / seconds
                 ratios.append(rates["relay"] / rates["bare"])
     return ratios
 
