@@ -104,7 +104,9 @@ async def simultaneous(count: int) -> float:
                                        for s in sockets))  # fmt: skip
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
-                    arrived = [r["received_at"] for r in (await client.get(control + "/requests")).json()]
+                    arrived = [
+                        r["received_at"] for r in (await client.get(control + "/requests")).json()
+                    ]
                     if len(arrived) >= count:
                         break
                     await asyncio.sleep(0.1)

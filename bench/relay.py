@@ -104,7 +104,7 @@ async def playground_final_lag(socket: PlaygroundSocket) -> float:
 
 
 def spread(values: list[float], unit: str = "", scale: float = 1.0) -> str:
-    """"median (min – max)" of per-round values."""
+    """ "median (min – max)" of per-round values."""
     shown = [value * scale for value in values]
     return (f"{statistics.median(shown):7.2f}{unit} ({min(shown):.2f} – {max(shown):.2f}{unit})")  # fmt: skip
 
@@ -119,7 +119,7 @@ async def main() -> None:
             short, long, paced = ids[3 * round_index : 3 * round_index + 3]
             bare_first = round_index % 2 == 0  # A B, then B A
             figures: dict[str, tuple] = {}
-            for path in (("bare", "relay") if bare_first else ("relay", "bare")):
+            for path in ("bare", "relay") if bare_first else ("relay", "bare"):
                 if path == "bare":
                     figures["bare_short"] = await bare_httpx(ready.fake_url, SHORT_TOKENS)
                     figures["bare_long"] = await bare_httpx(ready.fake_url, LONG_TOKENS)
