@@ -59,6 +59,17 @@ def visible_to_id(
     return found
 
 
+def visible_among(
+    user_id: int, queryset: QuerySet, pks: list[Any], *, owner: str = "owner"
+) -> dict[Any, Model]:
+    """visible_to_id for many objects in one query: those of `pks` the account (if still
+    there and active) may see, by pk; the others are left out."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return {}
+    return {found.pk: found for found in visible(user, queryset, owner=owner).filter(pk__in=pks)}
+
+
 def still_visible(user_id: int, queryset: QuerySet, *, owner: str = "owner", **lookup: Any) -> bool:
     try:
         visible_to_id(user_id, queryset, owner=owner, **lookup)

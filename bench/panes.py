@@ -114,7 +114,7 @@ PAGE_SCRIPT = """
 import statistics, time
 from django.db import connection as database
 from django.test import Client
-from chat.engine import store
+from chat.engine import starting, store
 from chat.models import Conversation, Pane
 from django.contrib.auth import get_user_model
 from connections.models import Connection
@@ -128,7 +128,7 @@ def conversation_of(messages):
                             model="fake-model")
     sent = 0
     while sent < messages:
-        turn = store.start_turn(conversation, "question " + str(sent) + " **with** `code`")
+        turn = starting.start_turn(conversation, "question " + str(sent) + " **with** `code`")
         for run in turn.runs:
             store.finish_run(str(run.pk), text="## Answer\\n\\nSome **bold** text and `code`.",
                              reasoning="", status="done", tool_calls=[],

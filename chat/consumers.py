@@ -2,11 +2,14 @@
 (chat.engine.turns), and relays what the engine publishes, rendered for this viewer by
 chat/frames.py. Nothing else: turns, runs and their data live in chat.engine.
 
-On every (re)connect the socket joins the conversation's group first, then sends each pane's
-messages as the database has them (the whole panes block when the panes changed since the
-page was drawn), then asks each streaming run for its text so far. Live deltas that arrive
-meanwhile are held until that answer, then only what lies beyond it is sent: no gap, no
-duplicate.
+On every (re)connect the socket starts watching the conversation first (chat.engine.fanout),
+then sends each pane's messages as the database has them (the whole panes block when the
+panes changed since the page was drawn), then asks each streaming run for its text so far.
+Live deltas that arrive meanwhile are held until that answer, then only what lies beyond it
+is sent: no gap, no duplicate.
+
+The conversation's events, and the catch-up answers, are taken in order by one task of the
+socket's own (`pump`), one at a time: never while the snapshot is being read.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import asyncio
 import json
 import logging
 import time
+from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -27,7 +32,7 @@ from django.template.loader import render_to_string
 from accounts import permissions
 from accounts.sockets import REVOKED_CLOSE_CODE, REVOKED_REASON, user_group
 from chat import frames, screen
-from chat.engine import events, store, turns
+from chat.engine import fanout, store, turns
 from chat.engine.runs import request_catchup
 from chat.models import Conversation
 
@@ -136,7 +141,9 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         self.live_at: dict[str, float] = {}
         self.known_messages: set[int] = set()
         self.pane_ids: list[int] = []
-        self.group = events.conversation_group(self.conversation_id)
+        self.inbox: deque[dict[str, Any]] = deque()
+        self.wakeup: asyncio.Future[None] | None = None
+        self.pump_task: asyncio.Task[None] | None = None
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
@@ -147,10 +154,11 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         self.user_id = user.pk
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await fanout.watch(self.conversation_id, self)
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         await self.accept()
         await self.send_snapshot(self.panes_on_page())
+        self.pump_task = asyncio.create_task(self.pump())
 
     def panes_on_page(self) -> list[int]:
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -177,21 +185,54 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         return frames.busy(bool(self.streaming), self.streaming.values())
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes stale database connections before every handler, through a worker
-        # thread. Deltas never touch the database, and that hop per delta per tab was a fifth
-        # of the process's time with 300 streams (bench/concurrency.py).
-        if message["type"] == "run.delta":
-            await self.run_delta(message)
-        else:
-            await super().dispatch(message)
+        # Channels closes stale database connections before every handler, through the one
+        # database thread: 300 sends at once queued behind each other there. Every database
+        # visit here goes through database_sync_to_async, which closes them itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         # The runs go on: they belong to the process, not to this socket.
-        if getattr(self, "give_up_task", None) is not None:
-            self.give_up_task.cancel()
+        for task in (getattr(self, "give_up_task", None), self.pump_task):
+            if task is not None:
+                task.cancel()
         if hasattr(self, "user_id"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await fanout.unwatch(self.conversation_id, self)
             await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
+
+    # -- the conversation's events, in order ---------------------------------------------------
+
+    def hear(self, event: dict[str, Any]) -> None:
+        self.inbox.append(event)
+        if self.wakeup is not None and not self.wakeup.done():
+            self.wakeup.set_result(None)
+
+    async def pump(self) -> None:
+        handlers = {
+            "turn.started": self.turn_started,
+            "run.delta": self.run_delta,
+            "run.status": self.run_status,
+            "run.finished": self.run_finished,
+            "turn.finished": self.turn_finished,
+            "panes.changed": self.panes_changed,
+            "run.catchup.reply": self.catchup_reply,
+        }
+        while True:
+            while self.inbox:
+                event = self.inbox.popleft()
+                try:
+                    await handlers[event["type"]](event)
+                except Exception:
+                    # A bug drawing one event: this tab would drift from the truth, so it is
+                    # closed, and the page reconnects to a fresh snapshot.
+                    logger.exception("conversation %s: a socket could not show %s",
+                                     self.conversation_id, event.get("type"))  # fmt: skip
+                    await self.close(code=4500)
+                    return
+            self.wakeup = asyncio.get_running_loop().create_future()
+            await self.wakeup
 
     async def lose_access(self) -> None:
         """Say why in the page, then close (Daphne does not pass a close reason on, so it
@@ -307,6 +348,11 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=frame)
 
     async def run_catchup_reply(self, event: dict[str, Any]) -> None:
+        """A run's answer to this socket's catch-up request (through the channel layer): in
+        line with the conversation's events."""
+        self.hear(event)
+
+    async def catchup_reply(self, event: dict[str, Any]) -> None:
         run_id = event["run_id"]
         held = self.waiting.pop(run_id, None)
         if held is None:

@@ -131,7 +131,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 gives every socket a 5 s read timeout, the length of channels_redis's
+                # blocking pop: an idle socket's receive then failed. Longer than the pop, still
+                # short enough to notice a Redis that went away.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "capacity": 1500,
                 "expiry": 30,
                 # Lets several sites (or test runs) share one Redis without hearing each other.
@@ -216,6 +219,12 @@ CONTENT_SECURITY_POLICY = {
 
 # How often streamed text is flushed to the browser, in milliseconds (design §3: tens of ms).
 PLAYGROUND_STREAM_FLUSH_MS = env.integer("PLAYGROUND_STREAM_FLUSH_MS", 30, minimum=1, maximum=1000)
+# How many pieces of text the whole process publishes a second at most: with many answers
+# streaming at once each one's interval grows past PLAYGROUND_STREAM_FLUSH_MS to stay under
+# it (chat/engine/coalescing.py).
+PLAYGROUND_STREAM_FLUSHES_PER_SECOND = env.integer(
+    "PLAYGROUND_STREAM_FLUSHES_PER_SECOND", 2000, minimum=10, maximum=1_000_000
+)
 
 # The largest websocket message the application takes (a prompt, its system prompt and the
 # settings together). The composer refuses a longer one before sending; the server answers

@@ -1,8 +1,9 @@
-"""The data the engine publishes on the channel layer, and where.
+"""The data the engine publishes about a conversation.
 
-Every event goes to the conversation's group, `conversation.<pk>`; every socket watching the
-conversation renders it for its viewer (chat/frames.py). Events are plain JSON-able dicts
-(the Redis layer serialises them), never HTML:
+Every event goes to every socket watching the conversation (chat.engine.fanout: directly in
+this process, through the channel layer to others), which renders it for its viewer
+(chat/frames.py). Events are plain JSON-able dicts (the Redis layer serialises them), never
+HTML:
 
     turn.started    a turn's user message (or tool results) and each pane's new answer
     run.delta       text and reasoning from `start` / `reasoning_start`, with live figures
@@ -19,10 +20,6 @@ from typing import Any
 
 from chat.display import MessageDisplay, RunDisplay
 from chat.models import Message, Run
-
-
-def conversation_group(conversation_id: int) -> str:
-    return f"conversation.{conversation_id}"
 
 
 def run_group(run_id: str) -> str:

@@ -25,8 +25,7 @@ class RunPlan:
         return any(message.attached for message in self.history)  # loaded with the history
 
 
-def prepare(run: Run) -> RunPlan:
-    """Build the chat model and read the history of a run (sync: touches the database)."""
+def _model_for(run: Run) -> Any:
     if run.connection is None:
         raise llm.ConfigurationError(
             "The connection of this pane was deleted; choose another connection."
@@ -42,16 +41,26 @@ def prepare(run: Run) -> RunPlan:
         )
     except SecretDecryptionError as error:
         raise llm.ConfigurationError(str(error)) from None
-    return RunPlan(run, model, store.history_for(run))
+    return model
 
 
-def prepared_or_none(run: Run) -> RunPlan | None:
-    """A plan that cannot be built (a missing key...) is left to the run, which reports it in
-    its pane like any other failure."""
-    try:
-        return prepare(run)
-    except (llm.ProviderError, SecretDecryptionError):
-        return None
+def prepare(run: Run) -> RunPlan:
+    """Build the chat model and read the history of a run (sync: touches the database)."""
+    return RunPlan(run, _model_for(run), store.history_for(run))
+
+
+def prepared_or_none(runs: list[Run]) -> list[RunPlan | None]:
+    """The plans of runs about to start, their histories read together. A plan that cannot
+    be built (a missing key...) is None: the run reports it in its pane like any other
+    failure."""
+    histories = store.histories_for(runs)
+    plans: list[RunPlan | None] = []
+    for run in runs:
+        try:
+            plans.append(RunPlan(run, _model_for(run), histories[str(run.pk)]))
+        except (llm.ProviderError, SecretDecryptionError):
+            plans.append(None)
+    return plans
 
 
 def load_plan(run_id: str) -> RunPlan:

@@ -1,14 +1,13 @@
 """ActiveRun: one model answering in one pane, owned by the process, not by a socket.
 
-A run streams from its provider and publishes data (never HTML) to the channel-layer group
-of its conversation; every socket in that group renders it for its viewer (chat/frames.py).
+A run streams from its provider and publishes data (never HTML) to the watchers of its
+conversation (chat.engine.fanout); each socket renders it for its viewer (chat/frames.py).
 Each run listens on its own channel, joined to `run.<uuid>`, for "run.stop" and
 "run.catchup", so Stop and a late joiner's catch-up work whichever process holds the run.
 
-Text and reasoning deltas are coalesced for PLAYGROUND_STREAM_FLUSH_MS; each published
-delta carries the character offsets where its pieces start, so a socket can drop what it
-already has. The database is written when the turn starts and when the run ends, never per
-token (chat.engine.store).
+Text and reasoning are published in pieces (chat.engine.coalescing), the last one the moment
+the stream ends. The database is written when the turn starts and when the run ends, never
+per token (chat.engine.store).
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 
 from chat import user_errors
 from chat.display import MessageDisplay
-from chat.engine import events, store
+from chat.engine import events, fanout, store
+from chat.engine.coalescing import Coalescer
 from chat.engine.plans import RunPlan, fitted_messages, load_plan, tool_call_for_saving
 from chat.models import Message, Run
 from connections import llm
@@ -52,16 +51,8 @@ class ActiveRun:
         self.requested_model = run.model
         self.plan = plan
         self.layer = get_channel_layer()
-        self.flush_seconds = settings.PLAYGROUND_STREAM_FLUSH_MS / 1000
-        self.parts: list[str] = []
-        self.thinking: list[str] = []
+        self.pieces = Coalescer(self.publish_piece, lambda: len(ACTIVE_RUNS))
         self.deltas = 0  # text and reasoning pieces received: each carries one token or more
-        self.length = 0  # answer characters received
-        self.reasoning_length = 0
-        self.published = 0  # answer characters published to the group
-        self.reasoning_published = 0
-        self.last_flush = 0.0
-        self.flush_task: asyncio.Task[None] | None = None
         self.stream_task: asyncio.Task[None] | None = None
         self.stop_requested = False
         self.retries = 0
@@ -82,21 +73,17 @@ class ActiveRun:
 
     @property
     def text(self) -> str:
-        if len(self.parts) > 1:
-            self.parts = ["".join(self.parts)]
-        return self.parts[0] if self.parts else ""
+        return self.pieces.text
 
     @property
     def reasoning(self) -> str:
-        if len(self.thinking) > 1:
-            self.thinking = ["".join(self.thinking)]
-        return self.thinking[0] if self.thinking else ""
+        return self.pieces.reasoning
 
     async def publish(self, message: dict[str, Any]) -> None:
         message.setdefault("run_id", self.run_id)
         message.setdefault("message_id", self.message_id)
         message.setdefault("pane_id", self.pane_id)
-        await self.layer.group_send(events.conversation_group(self.conversation_id), message)
+        await fanout.publish(self.conversation_id, message)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -177,7 +164,9 @@ class ActiveRun:
                     await self.publish(events.retrying(event, model.config.max_retries))
             if texts or reasoning:
                 self.deltas += len(texts) + len(reasoning)
-                await self.on_text("".join(texts), "".join(reasoning))
+                self.mark_first_token()
+                await self.pieces.add("".join(texts), "".join(reasoning))
+        await self.pieces.flush()  # the upstream's last byte is in: its text goes out now
 
     def mark_request_sent(self) -> None:
         self.request_sent = time.monotonic()
@@ -216,7 +205,7 @@ class ActiveRun:
             return reported, False
         if not self.deltas:
             return None, False
-        characters = self.length + self.reasoning_length
+        characters = self.pieces.length + self.pieces.reasoning_length
         return max(self.deltas, math.ceil(characters / CHARS_PER_TOKEN)), True
 
     def figures(self, now: float) -> dict[str, Any]:
@@ -245,7 +234,7 @@ class ActiveRun:
         }
 
     async def finish(self, status: str, error_kind: str, error_message: str) -> None:
-        await self.flush_now()
+        await self.pieces.flush()
         text, calls, checked = self.structured_fields(status)
         fields = {**checked, **self.figures(time.monotonic()), **self.sent,
                   "error_kind": error_kind, "error_message": self.scrub(error_message)}  # fmt: skip
@@ -298,8 +287,8 @@ class ActiveRun:
                     message["reply_channel"],
                     events.catchup_reply(
                         self,
-                        self.text[: self.published],
-                        self.reasoning[: self.reasoning_published],
+                        self.text[: self.pieces.published],
+                        self.reasoning[: self.pieces.reasoning_published],
                     ),
                 )
 
@@ -311,53 +300,13 @@ class ActiveRun:
         elif self.task is not None:
             self.task.cancel()
 
-    # -- coalescing --------------------------------------------------------------------------
+    async def publish_piece(self, start: int, text: str, reasoning_start: int,
+                            reasoning: str) -> None:  # fmt: skip
+        await self.publish(events.delta(self, start, text, reasoning_start, reasoning))
 
     def mark_first_token(self) -> None:
         if self.first_token_at is None:
             self.first_token_at = time.monotonic()
-
-    async def on_text(self, text: str, reasoning: str = "") -> None:
-        self.mark_first_token()
-        if text:
-            self.parts.append(text)
-            self.length += len(text)
-        if reasoning:
-            self.thinking.append(reasoning)
-            self.reasoning_length += len(reasoning)
-        if self.flush_task is not None and not self.flush_task.done():
-            return  # a flush is already due; this piece rides along
-        delay = self.last_flush + self.flush_seconds - time.monotonic()
-        if delay > 0:
-            self.flush_task = asyncio.create_task(self.flush_after(delay))
-            return
-        # Due now (the first piece, or a pause longer than the interval): publish inline.
-        first = self.published == 0 and self.reasoning_published == 0
-        await self.publish_pending()
-        if first:
-            # The sockets need a few loop turns to put it on the wire; a millisecond's pause
-            # gives them those turns before the parser takes the loop for the next chunk.
-            await asyncio.sleep(0.001)
-
-    async def flush_after(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        await self.publish_pending()
-
-    async def flush_now(self) -> None:
-        if self.flush_task is not None and not self.flush_task.done():
-            await self.flush_task  # never cancel it: it may be inside group_send
-        await self.publish_pending()
-
-    async def publish_pending(self) -> None:
-        if self.published >= self.length and self.reasoning_published >= self.reasoning_length:
-            return
-        start, reasoning_start = self.published, self.reasoning_published
-        chunk = self.text[start:]
-        thought = self.reasoning[reasoning_start:]
-        self.published = start + len(chunk)
-        self.reasoning_published = reasoning_start + len(thought)
-        self.last_flush = time.monotonic()
-        await self.publish(events.delta(self, start, chunk, reasoning_start, thought))
 
     def progress(self) -> dict[str, Any]:
         """The live figures a delta carries for the pane's metrics strip."""
@@ -365,7 +314,8 @@ class ActiveRun:
         sent = self.request_sent if self.request_sent is not None else self.started
         ttft = round((self.first_token_at - sent) * 1000) if self.first_token_at else None
         tokens = max(
-            self.deltas, math.ceil((self.length + self.reasoning_length) / CHARS_PER_TOKEN)
+            self.deltas,
+            math.ceil((self.pieces.length + self.pieces.reasoning_length) / CHARS_PER_TOKEN),
         )
         generating = now - (self.first_token_at or now)
         return {

@@ -2,34 +2,37 @@
 socket (a test, the compare screen or a batch run call these as the socket does).
 
 Each function checks access through accounts.permissions in the same database visit as its
-work, saves in one transaction (chat.engine.store), publishes what happened
-(chat.engine.events) and starts the runs together, in this process's event loop.
+work, saves in one transaction (chat.engine.starting), publishes what happened
+(chat.engine.events) and starts the runs together, in this process's event loop. Sends made
+at the same time share that visit and that transaction (chat.engine.batching).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
 
 from accounts import permissions
 from chat import user_errors
 from chat.display import AttachmentDisplay, MessageDisplay
-from chat.engine import events, store
+from chat.engine import events, fanout, starting, store
+from chat.engine.batching import Batched
 from chat.engine.plans import RunPlan, prepared_or_none
 from chat.engine.runs import request_stop, start_run
 from chat.models import Conversation, Message, Run
 
 NoAccess = permissions.NoAccess
-ToolResultsError = store.ToolResultsError
+ToolResultsError = starting.ToolResultsError
 
 
 def _conversation(conversation_id: int, user_id: int) -> Conversation:
     return permissions.visible_to_id(user_id, Conversation.objects, pk=conversation_id)
 
 
-def _shown(started: store.StartedTurn) -> list[MessageDisplay]:
+def _shown(started: starting.StartedTurn) -> list[MessageDisplay]:
     """The turn's new messages as every tab shows them, built from what the turn already
     holds (no query per message)."""
     shown = []
@@ -45,23 +48,82 @@ def _shown(started: store.StartedTurn) -> list[MessageDisplay]:
 
 
 def _started(conversation_id: int, user_id: int, start: Any):
-    """Run `start(conversation)` (a store turn starter) and prepare what the runs send, in
-    one visit to the database."""
+    """Run `start(conversation)` (a turn starter of chat.engine.starting) and prepare what
+    the runs send, in one visit to the database."""
     conversation = _conversation(conversation_id, user_id)
     started = start(conversation)
-    plans = [prepared_or_none(run) for run in started.runs]
+    plans = prepared_or_none(started.runs)
     answered = None
     if started.answered is not None:
         answered = MessageDisplay.of(store.message_with_run(started.answered.pk))
     return conversation, started, _shown(started), plans, answered
 
 
-async def _announce_and_run(conversation: Conversation, started: store.StartedTurn,
+@dataclass(frozen=True)
+class SendRequest:
+    conversation_id: int
+    user_id: int
+    text: str
+    attachment_ids: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def _start_sends(requests: list[SendRequest]) -> list[Any]:
+    """Many sends in one database visit; for each, what _started returns, or why it was
+    refused (NoAccess, ValidationError). A conversation sent to twice gets its turns one
+    after the other, the second seeing the first."""
+    results: list[Any] = [None] * len(requests)
+    remaining = list(range(len(requests)))
+    while remaining:
+        this_round, later, seen = [], [], set()
+        for index in remaining:
+            conversation_id = requests[index].conversation_id
+            (later if conversation_id in seen else this_round).append(index)
+            seen.add(conversation_id)
+        _start_round(requests, this_round, results)
+        remaining = later
+    return results
+
+
+def _start_round(requests: list[SendRequest], indexes: list[int], results: list[Any]) -> None:
+    visible: dict[int, dict[Any, Any]] = {}
+    for user_id in {requests[index].user_id for index in indexes}:
+        wanted = [requests[i].conversation_id for i in indexes if requests[i].user_id == user_id]
+        visible[user_id] = permissions.visible_among(user_id, Conversation.objects, wanted)
+    allowed: list[tuple[int, Conversation]] = []
+    for index in indexes:
+        request = requests[index]
+        conversation = visible[request.user_id].get(request.conversation_id)
+        if conversation is None:
+            results[index] = NoAccess()
+        else:
+            allowed.append((index, conversation))
+    sends = [
+        starting.Send(conversation, requests[index].text, requests[index].attachment_ids,
+                      requests[index].details)
+        for index, conversation in allowed
+    ]  # fmt: skip
+    begun = []
+    for (index, conversation), started in zip(allowed, starting.start_turns(sends), strict=True):
+        if isinstance(started, ValidationError):
+            results[index] = started
+        else:
+            begun.append((index, conversation, started))
+    plans = iter(prepared_or_none([run for _i, _c, started in begun for run in started.runs]))
+    for index, conversation, started in begun:
+        own = [next(plans) for _run in started.runs]
+        results[index] = (conversation, started, _shown(started), own, None)
+
+
+_send = Batched(_start_sends)
+
+
+async def _announce_and_run(conversation: Conversation, started: starting.StartedTurn,
                             shown: list[MessageDisplay], plans: list[RunPlan | None],
                             answered: MessageDisplay | None) -> None:  # fmt: skip
     """Tell every tab about the new messages, then start the runs together."""
-    await get_channel_layer().group_send(
-        events.conversation_group(conversation.pk),
+    await fanout.publish(
+        conversation.pk,
         events.turn_started(conversation.pk, conversation.display_title, started.turn.pk,
                             shown, answered),
     )  # fmt: skip
@@ -75,13 +137,11 @@ async def start_turn(
     text: str,
     attachment_ids: list[str] | None = None,
     details: dict[str, str] | None = None,
-) -> store.StartedTurn:
+) -> starting.StartedTurn:
     """Send a message to every pane. Raises NoAccess, or ValidationError when no pane can
     answer (nothing is saved then)."""
-    conversation, started, shown, plans, answered = await database_sync_to_async(_started)(
-        conversation_id,
-        user_id,
-        lambda conversation: store.start_turn(conversation, text, attachment_ids, details),
+    conversation, started, shown, plans, answered = await _send(
+        SendRequest(conversation_id, user_id, text, attachment_ids or [], details or {})
     )
     await _announce_and_run(conversation, started, shown, plans, answered)
     return started
@@ -89,13 +149,13 @@ async def start_turn(
 
 async def answer_tool_calls(
     conversation_id: int, user_id: int, message_id: int, results: dict[str, str]
-) -> store.StartedTurn:
+) -> starting.StartedTurn:
     """The user typed what a pane's tools returned: save it and let that pane go on. Raises
     NoAccess or ToolResultsError."""
     conversation, started, shown, plans, answered = await database_sync_to_async(_started)(
         conversation_id,
         user_id,
-        lambda conversation: store.start_tool_turn(conversation, message_id, results),
+        lambda conversation: starting.start_tool_turn(conversation, message_id, results),
     )
     await _announce_and_run(conversation, started, shown, plans, answered)
     return started
@@ -122,8 +182,8 @@ async def mark_interrupted(conversation_id: int, run_id: str, *, older_than: flo
     )
     if message is None:
         return False
-    await get_channel_layer().group_send(
-        events.conversation_group(conversation_id),
+    await fanout.publish(
+        conversation_id,
         {**events.finished(MessageDisplay.of(message)), "run_id": run_id,
          "message_id": message.pk, "pane_id": message.pane_id},
     )  # fmt: skip

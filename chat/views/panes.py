@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -14,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from chat.engine import events, store
+from chat.engine import events, fanout, store
 from chat.engine.runs import request_stop
 from chat.models import Conversation, Pane
 from chat.pane_settings import apply, copied_settings
@@ -37,9 +36,7 @@ def _pane(request: HttpRequest, conversation: Conversation, pane_id: int) -> Pan
 
 def _changed(conversation: Conversation) -> HttpResponse:
     """Every tab of the conversation reloads its panes (this one too, through its socket)."""
-    async_to_sync(get_channel_layer().group_send)(
-        events.conversation_group(conversation.pk), events.panes_changed(conversation.pk)
-    )
+    async_to_sync(fanout.publish)(conversation.pk, events.panes_changed(conversation.pk))
     return HttpResponse(status=204)
 
 

@@ -38,7 +38,8 @@ class FakeChatModel:
     retries: int = 0
     usage: Usage | None = field(default_factory=lambda: Usage(input_tokens=7, output_tokens=2))
     config: FakeConfig = field(default_factory=FakeConfig)
-    received: list[Any] = field(default_factory=list)
+    received: list[Any] = field(default_factory=list)  # what the latest stream was sent
+    every_call: list[list[Any]] = field(default_factory=list)  # what each stream was sent
     closed_early: bool = False
     started: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -56,6 +57,7 @@ class FakeChatModel:
 
     async def astream(self, messages: list[Any]):
         self.received = list(messages)
+        self.every_call.append(self.received)
         self.started.set()
         finished = False
         try:

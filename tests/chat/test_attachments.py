@@ -167,7 +167,7 @@ def test_chips_already_sent_from_another_tab_are_not_sent_twice(
     from django.core.exceptions import ValidationError
 
     from chat import attachments
-    from chat.engine import store
+    from chat.engine import starting
 
     conversation.panes.create(position=0, connection=make_connection(), model="fake-model")
     attached = attachments.store_upload(
@@ -175,10 +175,10 @@ def test_chips_already_sent_from_another_tab_are_not_sent_twice(
     )
     # The second tab checked the chips before the first tab's message took them.
     checked_earlier = attachments.attachments_for_send(conversation, [str(attached.pk)], {})
-    store.start_turn(conversation, "first", [str(attached.pk)])
-    monkeypatch.setattr(store, "attachments_for_send", lambda *args: checked_earlier)
+    starting.start_turn(conversation, "first", [str(attached.pk)])
+    monkeypatch.setattr(starting, "attachments_for_send", lambda *args: checked_earlier)
     with pytest.raises(ValidationError, match="sent meanwhile"):
-        store.start_turn(conversation, "second", [str(attached.pk)])
+        starting.start_turn(conversation, "second", [str(attached.pk)])
     assert not conversation.messages.filter(content="second").exists()  # rolled back
     assert Attachment.objects.get().message.content == "first"
 
@@ -214,7 +214,7 @@ def test_starting_a_turn_reads_the_database_a_fixed_number_of_times(
     from django.test.utils import CaptureQueriesContext
 
     from chat import attachments
-    from chat.engine import store, turns
+    from chat.engine import starting, turns
 
     connection = make_connection()
 
@@ -228,7 +228,7 @@ def test_starting_a_turn_reads_the_database_a_fixed_number_of_times(
         ]  # fmt: skip
         with CaptureQueriesContext(database) as captured:
             _conversation, _started, shown, plans, _answered = turns._started(
-                conversation.pk, user.pk, lambda c: store.start_turn(c, "look", ids)
+                conversation.pk, user.pk, lambda c: starting.start_turn(c, "look", ids)
             )
         assert plans[0] is not None and len(shown[0].attachments) == count
         return [query["sql"] for query in captured.captured_queries]
@@ -237,4 +237,10 @@ def test_starting_a_turn_reads_the_database_a_fixed_number_of_times(
     about_attachments = [sql for sql in text_only if "chat_attachment" in sql]
     assert len(about_attachments) == 1  # the history's, prefetched
     assert len(three) == len(one) + 2  # one claim per attachment, nothing more
-    assert len(one) == len(text_only) + 2  # the lookup of the chips and the claim
+
+    def savepoints(queries: list[str]) -> int:
+        return sum("SAVEPOINT" in sql for sql in queries)
+
+    # A send with attachments is saved in a savepoint of its own, so that it can fail alone.
+    assert savepoints(one) == savepoints(text_only) + 2
+    assert len(one) == len(text_only) + 2 + 2  # the lookup of the chips and the claim

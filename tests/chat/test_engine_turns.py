@@ -8,10 +8,9 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 
-from chat.engine import events, turns
+from chat.engine import fanout, turns
 from chat.models import Conversation, Message, Pane, Run, Turn
 from connections import llm
 from tests.chat.fake_models import FakeChatModel
@@ -42,25 +41,27 @@ def three_panes(user, make_connection):
 
 
 class Listener:
-    """The conversation's group, heard as a socket would hear it."""
+    """The conversation's events, heard as a socket hears them (chat.engine.fanout)."""
 
     def __init__(self, conversation_id: int) -> None:
-        self.layer = get_channel_layer()
-        self.group = events.conversation_group(conversation_id)
+        self.conversation_id = conversation_id
+        self.queue: asyncio.Queue[dict] = asyncio.Queue()
         self.heard: list[dict] = []
 
+    def hear(self, event: dict) -> None:
+        self.queue.put_nowait(event)
+
     async def __aenter__(self) -> Listener:
-        self.channel = await self.layer.new_channel()
-        await self.layer.group_add(self.group, self.channel)
+        await fanout.watch(self.conversation_id, self)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.layer.group_discard(self.group, self.channel)
+        await fanout.unwatch(self.conversation_id, self)
 
     async def until(self, kind: str, count: int = 1, timeout: float = 10) -> list[dict]:
         async def wait() -> None:
             while sum(event["type"] == kind for event in self.heard) < count:
-                self.heard.append(await self.layer.receive(self.channel))
+                self.heard.append(await self.queue.get())
 
         await asyncio.wait_for(wait(), timeout)
         return [event for event in self.heard if event["type"] == kind]
@@ -73,7 +74,7 @@ class Listener:
 
     async def _forever(self) -> None:
         while True:
-            self.heard.append(await self.layer.receive(self.channel))
+            self.heard.append(await self.queue.get())
 
 
 async def test_a_turn_starts_every_pane_and_ends_once(user, three_panes, fakes):
@@ -238,7 +239,7 @@ def _finished(run, text: str, tool_calls=()) -> None:
 
 @pytest.mark.django_db
 def test_tool_calls_are_answered_in_the_pane_that_made_them(user, make_connection):
-    from chat.engine import store
+    from chat.engine import starting, store
 
     connection = make_connection()
     conversation = Conversation.objects.create(owner=user)
@@ -246,16 +247,53 @@ def test_tool_calls_are_answered_in_the_pane_that_made_them(user, make_connectio
                                  model="caller")  # fmt: skip
     other = Pane.objects.create(conversation=conversation, position=1, connection=connection,
                                 model="other")  # fmt: skip
-    turn = store.start_turn(conversation, "What time is it?")
+    turn = starting.start_turn(conversation, "What time is it?")
     runs = {run.pane_id: run for run in turn.runs}
     call = {"id": "c1", "name": "clock", "arguments": {}}
     _finished(runs[caller.pk], "", [call])
     _finished(runs[other.pk], "It is noon.")  # the other pane answered after the call
     answered = Message.objects.get(pane=caller, role="assistant")
-    going_on = store.start_tool_turn(conversation, answered.pk, {"c1": "12:00"})
+    going_on = starting.start_tool_turn(conversation, answered.pk, {"c1": "12:00"})
     assert [run.pane_id for run in going_on.runs] == [caller.pk]
     assert going_on.turn.pk == turn.turn.pk  # the same turn goes on in that pane
     result = Message.objects.get(role="tool")
     assert (result.pane_id, result.tool_name, result.content) == (caller.pk, "clock", "12:00")
     history = store.history_for(going_on.runs[0])
     assert [m.role for m in history] == ["user", "assistant", "tool"]  # not the other pane's
+
+
+async def test_sends_made_at_once_are_saved_together_and_each_gets_its_own_answer(
+    user, admin_user, three_panes, make_connection, fakes
+):
+    """Group commit (chat.engine.batching): sends arriving together share one database visit,
+    yet a refused or forbidden send fails alone and two sends to one conversation become two
+    turns, the second seeing the first."""
+    connection = await sync_to_async(make_connection)(name="Other")
+    others = await Conversation.objects.acreate(owner=admin_user)
+    await Pane.objects.acreate(conversation=others, position=0, connection=connection,
+                               model="fast")  # fmt: skip
+    modelless = await Conversation.objects.acreate(owner=user)
+    await Pane.objects.acreate(conversation=modelless, position=0, connection=connection)
+    async with Listener(three_panes.pk) as heard:
+        results = await asyncio.gather(
+            turns.start_turn(three_panes.pk, user.pk, "One"),
+            turns.start_turn(others.pk, user.pk, "Not mine"),
+            turns.start_turn(modelless.pk, user.pk, "No model"),
+            turns.start_turn(three_panes.pk, user.pk, "Two"),
+            return_exceptions=True,
+        )
+        await heard.until("turn.finished", 2)
+    first, forbidden, refused, second = results
+    assert isinstance(forbidden, turns.NoAccess)
+    assert isinstance(refused, ValidationError) and "model" in str(refused)
+    assert first.turn.pk < second.turn.pk
+    assert not await Message.objects.filter(conversation__in=[others, modelless]).aexists()
+    said = [m.content async for m in Message.objects.filter(conversation=three_panes, role="user")
+            .order_by("pk")]  # fmt: skip
+    assert said == ["One", "Two"]
+    assert sum(e["type"] == "turn.started" for e in heard.heard) == 2
+    # The second turn was saved after the first, so its runs send "One" (still unanswered,
+    # as its answers were streaming) before "Two".
+    for model in fakes.values():
+        sent = sorted([m.text for m in call if m.role == "user"] for call in model.every_call)
+        assert sent == [["One"], ["One", "Two"]]

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
-from chat.engine import store
+from chat.engine import starting, store
 from chat.models import Conversation, Message, Pane
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +121,7 @@ def _conversation_with_turns(user, connection, turns: int, panes: int = 1) -> Co
         Pane.objects.create(conversation=conversation, position=position, connection=connection,
                             model=f"m{position}")  # fmt: skip
     for index in range(turns):
-        turn = store.start_turn(conversation, f"question {index}")
+        turn = starting.start_turn(conversation, f"question {index}")
         for run in turn.runs:
             _finish(run, f"**answer** {index}", duration_ms=900, time_to_first_token_ms=100,
                     output_tokens=40)  # fmt: skip
@@ -151,8 +151,8 @@ def test_history_keeps_error_and_stopped_states(member_client, user, make_connec
     connection = make_connection()
     conversation = Conversation.objects.create(owner=user)
     Pane.objects.create(conversation=conversation, connection=connection, model="m")
-    _finish(store.start_turn(conversation, "a").runs[0], "partial", "stopped")
-    _finish(store.start_turn(conversation, "b").runs[0], "", "error",
+    _finish(starting.start_turn(conversation, "a").runs[0], "partial", "stopped")
+    _finish(starting.start_turn(conversation, "b").runs[0], "", "error",
             error_kind="RateLimitError", error_message="Slow down.")  # fmt: skip
     page = member_client.get(f"/c/{conversation.pk}/").content.decode()
     assert 'data-status="stopped"' in page and "Stopped — the answer above is partial." in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat.engine import store
+from chat.engine import starting, store
 from chat.models import Pane
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def compared(user, make_conversation, make_connection):
                                 model="alpha")  # fmt: skip
     second = Pane.objects.create(conversation=conversation, position=1, connection=connection,
                                  model="beta")  # fmt: skip
-    turn = store.start_turn(conversation, "Which is it?")
+    turn = starting.start_turn(conversation, "Which is it?")
     by_pane = {run.pane_id: run for run in turn.runs}
     _finish(by_pane[first.pk], "The answer is red and round.", duration_ms=800)
     _finish(by_pane[second.pk], "The answer is blue and round.", duration_ms=1200)

@@ -90,6 +90,10 @@ from tests.fakes.wire_http import (
 WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire,
          "bedrock": bedrock_wire}  # fmt: skip
 
+# Connections waiting to be accepted. asyncio's default of 100 drops the SYNs of 300 clients
+# connecting at once, which then retry after 1 s and 3 s: the benchmarks measured the fake's
+# listen queue, not the playground. A provider's real front end takes thousands.
+BACKLOG = 2048
 MODEL_LISTS = frozenset({"/v1/models", "/v1beta/models", "/api/tags", "/foundation-models",
                          "/publishers/google/models"})  # fmt: skip
 MODELS = ["fake-model", "fake-slow", "fake-markdown", "fake-error-500", "fake-error-429",
@@ -286,7 +290,7 @@ class FakeProvider:
         def run() -> None:
             self._loop = asyncio.new_event_loop()
             self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._handle, self.host, self.port)
+                asyncio.start_server(self._handle, self.host, self.port, backlog=BACKLOG)
             )
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
@@ -316,7 +320,9 @@ class FakeProvider:
             self._thread.join(5)
 
     async def serve_forever(self) -> None:
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self._server = await asyncio.start_server(
+            self._handle, self.host, self.port, backlog=BACKLOG
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         print(self.base_url, flush=True)
         async with self._server:
@@ -618,8 +624,9 @@ class FakeProvider:
             if script.get("stamp"):
                 token = f"{token.rstrip()}@{time.time():.6f} "
             await send(_chunk(_delta_chunk(model, {"content": token})))
-            # Paced from the start of the stream, so the delays do not add up to a drift.
-            await pause(started + (index + 1) * delay - time.monotonic())
+            if index + 1 < len(tokens):  # the end follows the last token at once, as upstream
+                # Paced from the start of the stream, so the delays do not add up to a drift.
+                await pause(started + (index + 1) * delay - time.monotonic())
         for index, call in enumerate(script.get("tool_calls", [])):
             fragment = {"index": index, "id": call["id"], "type": "function",
                         "function": {"name": call["name"], "arguments": arguments_text(script, index)}}  # fmt: skip

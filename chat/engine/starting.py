@@ -1,0 +1,260 @@
+"""Starting turns: the user's message and, for every pane, an answer and its run, saved in one
+transaction — for one send or for many at once.
+
+Sends that arrive while the database thread is busy are saved together (chat.engine.batching):
+one query per table for all of them instead of a dozen per send, which is what lets hundreds
+of simultaneous sends reach their providers together (bench/concurrency.py). A send with
+attachments is saved on its own, inside the same transaction, so that one whose attachment
+was taken meanwhile fails alone. Plain synchronous ORM code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.attachments import attachments_for_send, check_model_takes
+from chat.engine.specs import PaneSpec
+from chat.engine.store import panes_by_conversation
+from chat.models import Attachment, Conversation, Message, Pane, Run, Turn
+
+TITLE_CHARS = 60
+NOT_RUNNABLE = "NotRunnable"
+
+
+@dataclass(frozen=True)
+class StartedTurn:
+    turn: Turn
+    new_messages: list[Message]  # the user's message, or the tool results typed
+    runs: list[Run]  # to start now
+    refused: list[Run] = field(default_factory=list)  # ended before any request
+    attachments: list[Attachment] = field(default_factory=list)  # the user message's
+    answered: Message | None = None  # the assistant message whose tool calls were answered
+
+    @property
+    def all_runs(self) -> list[Run]:
+        return sorted(self.runs + self.refused, key=lambda run: run.pane.position)
+
+
+class ToolResultsError(ValueError):
+    """The tool results cannot be taken (shown to the user as it is)."""
+
+
+@dataclass(frozen=True)
+class Send:
+    conversation: Conversation
+    text: str
+    attachment_ids: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Plan:
+    """A send checked, before anything is written."""
+
+    send: Send
+    panes: list[Pane]
+    specs: list[PaneSpec]
+    refusals: list[tuple[str, str]]
+    attachments: list[Attachment]
+    turn: Turn | None = None
+    user_message: Message | None = None
+    runs: list[Run] = field(default_factory=list)
+    refused: list[Run] = field(default_factory=list)
+
+
+def _refusal(spec: PaneSpec, attachments: list[Attachment]) -> tuple[str, str]:
+    """(the field it concerns, why this pane cannot answer), or ("", "") when it can."""
+    if spec.connection is None:
+        return "connection", spec.problem
+    if not spec.model:
+        return "model", spec.problem
+    try:
+        check_model_takes(spec.connection, spec.model, attachments)
+    except ValidationError as error:
+        return "attachments", " ".join(error.message_dict["attachments"])
+    return "", ""
+
+
+def _check(send: Send, panes: list[Pane]) -> _Plan:
+    """What a send would save; ValidationError when no pane can answer it (the reasons, for
+    the composer) or its attachments cannot be sent."""
+    attachments = attachments_for_send(send.conversation, send.attachment_ids, send.details)
+    specs = [PaneSpec.of(pane) for pane in panes]
+    refusals = [_refusal(spec, attachments) for spec in specs]
+    if all(reason for _field, reason in refusals):
+        if len(panes) == 1:
+            raise ValidationError({refusals[0][0]: refusals[0][1]})
+        raise ValidationError(
+            {"panes": [f"{spec.label}: {reason}"
+                       for spec, (_f, reason) in zip(specs, refusals, strict=True)]}
+        )  # fmt: skip
+    return _Plan(send, panes, specs, refusals, attachments)
+
+
+def _title(text: str) -> str:
+    first_line = " ".join(text.split())
+    return first_line[:TITLE_CHARS] + ("…" if len(first_line) > TITLE_CHARS else "")
+
+
+def _answer_rows(plan: _Plan) -> list[tuple[Pane, PaneSpec, str, Message]]:
+    """Each pane's (unsaved) answer to the plan's turn."""
+    turn = plan.turn
+    assert turn is not None
+    rows = []
+    for pane, spec, (_field, reason) in zip(plan.panes, plan.specs, plan.refusals, strict=True):
+        answer = Message(conversation_id=turn.conversation_id, turn=turn, pane=pane,
+                         role=Message.Role.ASSISTANT,
+                         status=Message.Status.ERROR if reason else Message.Status.STREAMING)  # fmt: skip
+        rows.append((pane, spec, reason, answer))
+    return rows
+
+
+def _run_row(turn: Turn, pane: Pane, spec: PaneSpec, reason: str, answer: Message) -> Run:
+    run = Run(
+        conversation_id=turn.conversation_id, pane=pane, turn=turn, message=answer,
+        status=Run.Status.ERROR if reason else Run.Status.STREAMING, **spec.run_fields(),
+        **({"error_kind": NOT_RUNNABLE, "error_message": reason,
+            "finished_at": timezone.now()} if reason else {}),
+    )  # fmt: skip
+    run.pane = pane
+    return run
+
+
+def _save(plans: list[_Plan]) -> None:
+    """Write the turns of checked sends: one query per table for all of them."""
+    now = timezone.now()
+    conversations = [plan.send.conversation for plan in plans]
+    for plan in plans:
+        if not plan.send.conversation.title:
+            plan.send.conversation.title = _title(plan.send.text)
+        plan.send.conversation.updated_at = now
+    Conversation.objects.bulk_update(conversations, ["title", "updated_at"])
+    for plan in plans:
+        plan.turn = Turn(conversation=plan.send.conversation, requested_at=now)
+    Turn.objects.bulk_create([plan.turn for plan in plans])
+    for plan in plans:
+        plan.user_message = Message(conversation=plan.send.conversation, turn=plan.turn,
+                                    role=Message.Role.USER, content=plan.send.text)  # fmt: skip
+    Message.objects.bulk_create([plan.user_message for plan in plans])
+    rows = [(plan, row) for plan in plans for row in _answer_rows(plan)]
+    Message.objects.bulk_create([answer for _plan, (*_rest, answer) in rows])
+    runs = [(plan, _run_row(plan.turn, *row)) for plan, row in rows]
+    Run.objects.bulk_create([run for _plan, run in runs])
+    for plan, run in runs:
+        (plan.refused if run.status == Run.Status.ERROR else plan.runs).append(run)
+
+
+def _claim_attachments(plan: _Plan) -> None:
+    for attachment in plan.attachments:
+        # Claimed only if still unsent: a second tab sending the same chips gets an error.
+        claimed = Attachment.objects.filter(pk=attachment.pk, message__isnull=True).update(
+            message=plan.user_message, detail=attachment.detail
+        )
+        if not claimed:
+            raise ValidationError(
+                {"attachments": "An attachment was sent meanwhile; attach it again."}
+            )
+
+
+def start_turns(sends: list[Send]) -> list[StartedTurn | ValidationError]:
+    """Start a turn for each send (at most one per conversation), in one transaction; each
+    result is the started turn or why that send was refused (nothing of it is saved then).
+    A pane that cannot answer (no model, a medium its model cannot take) gets its refusal
+    as its answer while the others run."""
+    panes = panes_by_conversation([send.conversation for send in sends])
+    checked: list[_Plan | ValidationError] = []
+    for send in sends:
+        try:
+            checked.append(_check(send, panes[send.conversation.pk]))
+        except ValidationError as error:
+            checked.append(error)
+    plain = [p for p in checked if isinstance(p, _Plan) and not p.attachments]
+    with transaction.atomic():
+        if plain:
+            _save(plain)
+        for index, plan in enumerate(checked):
+            if not isinstance(plan, _Plan) or not plan.attachments:
+                continue
+            try:
+                with transaction.atomic():  # a savepoint: this send fails alone
+                    _save([plan])
+                    _claim_attachments(plan)
+            except ValidationError as error:
+                checked[index] = error
+    return [
+        plan
+        if isinstance(plan, ValidationError)
+        else StartedTurn(
+            plan.turn, [plan.user_message], plan.runs, plan.refused, plan.attachments
+        )  # fmt: skip
+        for plan in checked
+    ]
+
+
+def start_turn(
+    conversation: Conversation,
+    text: str,
+    attachment_ids: list[str] | None = None,
+    details: dict[str, str] | None = None,
+) -> StartedTurn:
+    """One send (start_turns); raises ValidationError when it is refused."""
+    [result] = start_turns([Send(conversation, text, attachment_ids or [], details or {})])
+    if isinstance(result, ValidationError):
+        raise result
+    return result
+
+
+def start_tool_turn(
+    conversation: Conversation, message_id: int, results: dict[str, str]
+) -> StartedTurn:
+    """Save what the user typed for the tool calls of a pane's latest answer, then start that
+    pane's next answer in the same turn. All or nothing: refused input leaves no rows."""
+    with transaction.atomic():
+        answered = (
+            Message.objects.select_for_update()
+            .select_related("pane__connection", "turn")
+            .filter(conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
+            .first()
+        )
+        if answered is None or not answered.tool_calls or answered.pane is None:
+            raise ToolResultsError("Those tool calls are gone; reload the page.")
+        later = Message.objects.filter(conversation=conversation, pk__gt=answered.pk).filter(
+            Q(pane=answered.pane) | Q(pane__isnull=True)
+        )
+        if later.exists():
+            raise ToolResultsError(
+                "The conversation went on after these tool calls; only the latest answer's "
+                "calls can be answered."
+            )
+        missing = [c["name"] for c in answered.tool_calls if not results.get(c["id"], "").strip()]
+        if missing:
+            raise ToolResultsError(f"Type a result for every call ({', '.join(missing)}).")
+        spec = PaneSpec.of(answered.pane)
+        if spec.problem:
+            raise ToolResultsError(spec.problem)
+        tool_messages = [
+            Message.objects.create(
+                conversation=conversation,
+                turn=answered.turn,
+                pane=answered.pane,
+                role=Message.Role.TOOL,
+                content=results[call["id"]].strip(),
+                tool_call_id=call["id"],
+                tool_name=call["name"],
+            )  # fmt: skip
+            for call in answered.tool_calls
+        ]
+        Turn.objects.filter(pk=answered.turn_id).update(finished_at=None)  # it goes on
+        answer = Message.objects.create(
+            conversation=conversation, turn=answered.turn, pane=answered.pane,
+            role=Message.Role.ASSISTANT, status=Message.Status.STREAMING,
+        )  # fmt: skip
+        run = _run_row(answered.turn, answered.pane, spec, "", answer)
+        run.save(force_insert=True)
+        conversation.save(update_fields=["updated_at"])
+    return StartedTurn(answered.turn, tool_messages, [run], answered=answered)
