@@ -9,7 +9,11 @@ A client belongs to the loop that made it — httpcore's connections are bound t
 and is never handed to another one. Who runs a loop closes its clients when it is done:
 `aclose_clients()` at the server's shutdown; `closing_clients(...)` around a loop that lives
 for one call (the sync wrappers' `asyncio.run`). Clients of a loop that closed without that
-are dropped the next time a new loop asks for one, so they cannot pile up.
+are dropped the next time a new loop asks for one, so they cannot pile up (aiohttp says so on
+stderr, "Unclosed client session", when it collects them).
+
+The transport underneath is aiohttp's (providers.aiohttp_transport), except where a test
+injects its own.
 
 Building an SSL context (loading the CA bundle) costs ~30 ms — more than a local model's
 time to first token — so one context is made per process and shared by every client.
@@ -27,11 +31,13 @@ from typing import Any, TypeVar
 
 import httpx
 
+from providers.aiohttp_transport import Transport
+
 T = TypeVar("T")
-# Eight panes times several conversations on one origin stream at once (one HTTP/1.1
-# connection each); idle connections are kept long enough to outlast a user's pause between
+# Eight panes times many conversations on one origin stream at once (one HTTP/1.1 connection
+# each; one process holds 300 streams, bench/concurrency.py); idle connections are kept long enough to outlast a user's pause between
 # prompts, and httpcore drops one the server has closed before reusing it.
-LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=32, keepalive_expiry=30.0)
+LIMITS = httpx.Limits(max_connections=1024, max_keepalive_connections=32, keepalive_expiry=30.0)
 # Only for a request that names none; provider requests always name theirs.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
@@ -73,8 +79,8 @@ def pooled_client(
         client = clients.get(key)
         if client is None or client.is_closed:
             client = clients[key] = httpx.AsyncClient(
-                transport=transport, timeout=DEFAULT_TIMEOUT, limits=LIMITS,
-                verify=shared_ssl_context(),
+                transport=transport or Transport(verify=shared_ssl_context(), limits=LIMITS),
+                timeout=DEFAULT_TIMEOUT, limits=LIMITS,
             )  # fmt: skip
         return client
 

@@ -23,6 +23,8 @@ work in every dialect unless a dialect is named:
     error_message        the text of that in-stream error (each dialect has a default)
     stall_after_tokens   after this many tokens, go silent until the client leaves
     end_without_done     end the body without the dialect's end marker
+    drop_after_tokens    after this many tokens, drop the connection mid-body (Chat
+                         Completions only): no end marker, no last chunk of the body
     tool_calls           [{"id", "name", "arguments"}]: calls sent after the text (an
                          Anthropic request that forces a tool, as structured output does,
                          is answered with that tool, its input the joined `tokens`)
@@ -146,6 +148,8 @@ def builtin_script(model: str) -> dict[str, Any] | None:
         }
     if model == "fake-no-done":
         return {"tokens": words("An answer whose stream is cut"), "end_without_done": True}
+    if model == "fake-drop-mid-stream":
+        return {"tokens": words("An answer whose connection drops"), "drop_after_tokens": 2}
     if model == "fake-stall":
         return {"tokens": words("Starting and then"), "stall_after_tokens": 2}
     if model.startswith("fake-paced-"):  # fake-paced-<tokens>-<milliseconds between tokens>
@@ -610,7 +614,8 @@ class FakeProvider:
         await send(_chunk(_delta_chunk(model, {"role": "assistant", "content": None})))
         for reasoning in script.get("reasoning", []):
             await send(_chunk(_delta_chunk(model, {"reasoning_content": reasoning})))
-        fast = not delay and not {"error_after_tokens", "stall_after_tokens"} & script.keys()
+        paced = {"error_after_tokens", "stall_after_tokens", "drop_after_tokens"}
+        fast = not delay and not paced & script.keys()
         if fast:
             await self._emit_fast(model, tokens, send)
         for index, token in enumerate([] if fast else tokens):
@@ -620,6 +625,9 @@ class FakeProvider:
                 return
             if script.get("stall_after_tokens") == index:
                 await watcher  # keep the connection open and silent until the client leaves
+                raise ClientGone
+            if script.get("drop_after_tokens") == index:
+                writer.transport.abort()  # mid-body: the client must say the connection broke
                 raise ClientGone
             if script.get("stamp"):
                 token = f"{token.rstrip()}@{time.time():.6f} "
