@@ -47,8 +47,11 @@ async def bare_lateness(base_url: str, limits: httpx.Limits) -> float:
     return lateness
 
 
-async def playground_lateness(socket: PlaygroundSocket) -> float:
-    await socket.send(action="send", message="go", nonce="1")
+async def playground_lateness(socket: PlaygroundSocket, *, send: bool = True) -> float:
+    """How late the answer's last delta reaches `socket` (sent through it, or, with
+    `send=False`, watched there while another socket sends)."""
+    if send:
+        await socket.send(action="send", message="go", nonce="1")
     lateness = 0.0
     while True:
         frame = await asyncio.wait_for(socket.connection.recv(), 180)

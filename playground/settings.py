@@ -127,6 +127,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 REDIS_URL = env.secret("REDIS_URL")
 if REDIS_URL:
+    CHANNEL_PREFIX = env.text("PLAYGROUND_CHANNEL_PREFIX", "playground")
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -138,9 +139,17 @@ if REDIS_URL:
                 "capacity": 1500,
                 "expiry": 30,
                 # Lets several sites (or test runs) share one Redis without hearing each other.
-                "prefix": env.text("PLAYGROUND_CHANNEL_PREFIX", "playground"),
+                "prefix": CHANNEL_PREFIX,
             },
-        }
+        },
+        # A conversation's events for the other processes' sockets (chat.engine.fanout):
+        # Redis publish/subscribe, pushed to every process that watches, where the default
+        # layer would queue them in one list per process, read one round trip at a time and
+        # dropped past its capacity.
+        "watchers": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CHANNEL_PREFIX}.watchers"},
+        },
     }
 else:
     CHANNEL_LAYERS = {

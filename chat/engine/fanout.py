@@ -2,10 +2,13 @@
 
 A socket in this process is handed each event directly, as the same dict, in the order
 published: no copy and no channel-layer hop per socket (with 300 streams that hop was a
-third of the process's time, bench/concurrency.py). A layer that spans processes (Redis)
-carries each event once more, to `watchers.conversation.<pk>`: each process joins that
-group with one channel of its own while any of its sockets watches the conversation, hands
-what arrives to its sockets, and drops what it published itself.
+third of the process's time, bench/concurrency.py). When several processes serve the site,
+the "watchers" channel layer (Redis publish/subscribe, playground/settings.py) carries each
+event once more, to `watchers.conversation.<pk>`: each process joins that group with one
+channel of its own while any of its sockets watches the conversation, hands what arrives
+to its sockets, and drops what it published itself. Publish/subscribe, not the default
+layer: that one queued every event of every conversation for a process in one Redis list,
+read one round trip per event, and dropped events past its capacity (bench/scale.py).
 
 A watcher is anything with `hear(event)`: it must only take the event (queue it), never
 block; the socket does its work in its own task (chat.consumers).
@@ -18,7 +21,8 @@ import logging
 from collections import defaultdict
 from typing import Any, Protocol
 
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +37,12 @@ def watchers_group(conversation_id: int) -> str:
     return f"watchers.conversation.{conversation_id}"
 
 
-def spans_processes(layer: Any) -> bool:
-    return not isinstance(layer, InMemoryChannelLayer)
+WATCHERS_LAYER = "watchers"
+
+
+def layer_between_processes() -> Any:
+    """The layer that carries events to other processes, or None when one process serves."""
+    return get_channel_layer(WATCHERS_LAYER) if WATCHERS_LAYER in settings.CHANNEL_LAYERS else None
 
 
 class Hub:
@@ -42,8 +50,8 @@ class Hub:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.layer = get_channel_layer()
-        self.remote = spans_processes(self.layer)
+        self.layer = layer_between_processes()
+        self.remote = self.layer is not None
         self.watching: dict[int, set[Watcher]] = defaultdict(set)
         self.channel = ""
         self.listener: asyncio.Task[None] | None = None
@@ -83,8 +91,6 @@ class Hub:
 
     async def _ensure_channel(self) -> None:
         if not self.channel:
-            # The default prefix, as the sockets': channels_redis reads a process's channels
-            # through one shared pop of that prefix; another prefix would never be read.
             self.channel = await self.layer.new_channel()
             self.listener = self.loop.create_task(self._listen())
 

@@ -143,6 +143,7 @@ class ActiveRun:
         async for batch in model.astream_batches(messages):
             texts: list[str] = []
             reasoning: list[str] = []
+            ended = False
             for event in batch:
                 if isinstance(event, llm.TextDelta):
                     texts.append(event.text)
@@ -159,6 +160,7 @@ class ActiveRun:
                 elif isinstance(event, llm.FinishEvent):
                     self.finish_reason = event.finish_reason or ""
                     self.resolved_model = events.resolved_model(event.raw)
+                    ended = True
                 elif isinstance(event, llm.RetryEvent):
                     self.retries += 1
                     await self.publish(events.retrying(event, model.config.max_retries))
@@ -166,6 +168,10 @@ class ActiveRun:
                 self.deltas += len(texts) + len(reasoning)
                 self.mark_first_token()
                 await self.pieces.add("".join(texts), "".join(reasoning))
+            if ended:
+                # The answer is complete: its last text goes out now, not after the rest of
+                # the body (usage, the end marker, the end of the chunked encoding).
+                await self.pieces.flush()
         await self.pieces.flush()  # the upstream's last byte is in: its text goes out now
 
     def mark_request_sent(self) -> None:

@@ -33,6 +33,7 @@ class FakeChatModel:
     delay: float = 0.0
     gate: asyncio.Event | None = None
     gate_after: int = 0
+    tail: asyncio.Event | None = None  # awaited after the finish, before the stream ends
     fail: BaseException | None = None
     fail_after: int = 0
     retries: int = 0
@@ -79,6 +80,8 @@ class FakeChatModel:
             if self.usage is not None:
                 yield llm.UsageEvent(self.usage)
             yield llm.FinishEvent("stop")
+            if self.tail is not None:
+                await self.tail.wait()  # the rest of the body (end marker) is slow to come
             finished = True
         finally:
             if not finished and self.fail is None:

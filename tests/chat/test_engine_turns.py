@@ -297,3 +297,29 @@ async def test_sends_made_at_once_are_saved_together_and_each_gets_its_own_answe
     for model in fakes.values():
         sent = sorted([m.text for m in call if m.role == "user"] for call in model.every_call)
         assert sent == [["One"], ["One", "Two"]]
+
+
+async def test_the_last_text_goes_out_when_the_answer_says_it_is_complete(
+    user, three_panes, fakes, settings
+):
+    """Not when the rest of the body (usage, the end marker, the end of the chunked
+    encoding) has come, and not when the coalescing timer fires."""
+    settings.PLAYGROUND_STREAM_FLUSH_MS = 1000
+    fakes["fast"].tail = asyncio.Event()
+    fast = await Pane.objects.aget(conversation=three_panes, model="fast")
+    async with Listener(three_panes.pk) as heard:
+        await turns.start_turn(three_panes.pk, user.pk, "Go")
+
+        def streamed() -> str:
+            return "".join(e["text"] for e in heard.heard
+                           if e["type"] == "run.delta" and e["pane_id"] == fast.pk)  # fmt: skip
+
+        async def whole_text() -> None:
+            while streamed() != "fast says hi":
+                heard.heard.append(await heard.queue.get())
+
+        await asyncio.wait_for(whole_text(), 0.5)  # well before the 1 s timer
+        assert not any(e["type"] == "run.finished" and e["pane_id"] == fast.pk
+                       for e in heard.heard)  # fmt: skip
+        fakes["fast"].tail.set()
+        await heard.until("turn.finished")
