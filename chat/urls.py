@@ -7,6 +7,7 @@ from chat.views import attachments, conversations, panes, playground
 urlpatterns = [
     # Conversation list in the sidebar (chat/views/conversations.py)
     path("c/new/", conversations.conversation_new, name="conversation-new"),
+    path("c/search/", conversations.conversation_search, name="conversation-search"),
     path("c/<int:pk>/rename/", conversations.conversation_rename, name="conversation-rename"),
     path("c/<int:pk>/delete/", conversations.conversation_delete, name="conversation-delete"),
     # The playground screen (chat/views/playground.py)

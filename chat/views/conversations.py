@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import permissions
+from chat.context_processors import sidebar
 from chat.models import Conversation, Pane
 from chat.pane_settings import copied_settings
 
@@ -57,3 +58,11 @@ def conversation_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("current") == "1":
         return HttpResponseClientRedirect(reverse("home"))
     return HttpResponse("")  # htmx removes the item from the list
+
+
+def conversation_search(request: HttpRequest) -> HttpResponse:
+    """The sidebar's list for what is typed in "Search conversations" (all of them when it is
+    empty); htmx swaps it in place as the user types."""
+    current = request.GET.get("current", "")
+    context = {**sidebar(request), "current_pk": int(current) if current.isdigit() else None}
+    return render(request, "chat/partials/conversation_list.html", context)
