@@ -74,6 +74,14 @@ def store_upload(conversation: Conversation, user: Any, upload: UploadedFile) ->
     limit = max(settings.PLAYGROUND_MAX_IMAGE_MB, settings.PLAYGROUND_MAX_AUDIO_MB) * MB
     data = _read(upload, int(limit))
     claimed = (upload.content_type or "").lower()
+    kind, processed = normalized(data, claimed)
+    return save_normalized(conversation, user, upload.name or "attachment", claimed, data,
+                           kind, processed)  # fmt: skip
+
+
+def normalized(data: bytes, claimed: str) -> tuple[str, ImageFile | AudioFile]:
+    """(the kind, the bytes as stored) of a file, checked and normalised; MediaRejected when
+    it cannot be used. Writes nothing."""
     kind = _kind_of(data, claimed)
     processed: ImageFile | AudioFile
     if kind == Attachment.Kind.IMAGE:
@@ -90,13 +98,20 @@ def store_upload(conversation: Conversation, user: Any, upload: UploadedFile) ->
             max_bytes=int(settings.PLAYGROUND_MAX_AUDIO_MB * MB),
             max_seconds=settings.PLAYGROUND_MAX_AUDIO_SECONDS,
         )
+    return kind, processed
+
+
+def save_normalized(conversation: Conversation, user: Any, name: str, claimed: str,
+                    data: bytes, kind: str, processed: ImageFile | AudioFile,
+                    **extra: Any) -> Attachment:  # fmt: skip
+    """Store a file `normalized` returned, as an attachment of `conversation`."""
     fields = {
-        "conversation": conversation, "kind": kind, "name": (upload.name or "attachment")[:255],
+        "conversation": conversation, "kind": kind, "name": name[:255],
         "original_type": claimed[:100], "original_size": len(data),
         "media_type": processed.media_type, "width": getattr(processed, "width", None),
         "height": getattr(processed, "height", None),
         "duration_s": getattr(processed, "duration_s", None), "notes": list(processed.notes),
-        "created_by": user,
+        "created_by": user, **extra,
     }  # fmt: skip
     try:
         return _save(processed.data, processed.media_type, fields)

@@ -2,12 +2,16 @@
 
 from django.urls import path
 
-from chat.views import attachments, conversations, panes, playground
+from chat.views import attachments, conversations, messages, panes, playground, transfer
 
 urlpatterns = [
     # Conversation list in the sidebar (chat/views/conversations.py)
     path("c/new/", conversations.conversation_new, name="conversation-new"),
     path("c/search/", conversations.conversation_search, name="conversation-search"),
+    # Export and import (chat/views/transfer.py)
+    path("c/import/", transfer.import_conversation, name="conversation-import"),
+    path("c/<int:pk>/export.json", transfer.export_json, name="conversation-export-json"),
+    path("c/<int:pk>/export.md", transfer.export_markdown, name="conversation-export-markdown"),
     path("c/<int:pk>/rename/", conversations.conversation_rename, name="conversation-rename"),
     path("c/<int:pk>/delete/", conversations.conversation_delete, name="conversation-delete"),
     # The playground screen (chat/views/playground.py)
@@ -25,6 +29,8 @@ urlpatterns = [
     path("c/<int:pk>/panes/<int:pane_id>/move/", panes.move, name="pane-move"),
     path("c/<int:pk>/panes/<int:pane_id>/remove/", panes.remove, name="pane-remove"),
     path("c/<int:pk>/sync/", panes.sync, name="conversation-sync"),
+    # Messages (chat/views/messages.py)
+    path("messages/<int:pk>/raw/", messages.raw, name="message-raw"),
     # Attachments (chat/views/attachments.py)
     path("c/<int:pk>/attachments/", attachments.upload, name="attachment-upload"),
     path(

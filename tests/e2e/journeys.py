@@ -75,8 +75,8 @@ def expect_new_answer(page: Page) -> None:
 
 def send(page: Page, text: str) -> None:
     expect_new_answer(page)
-    page.get_by_label("Message").fill(text)
-    page.get_by_label("Message").press("Enter")
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
 
 
 def last_answer(page: Page):

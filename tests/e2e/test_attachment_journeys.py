@@ -55,7 +55,7 @@ def hand_over(page: Page, event: str, data: bytes, name: str, media_type: str) -
 
 def send_message(page: Page, text: str) -> None:
     expect_new_answer(page)
-    page.get_by_label("Message").fill(text)
+    page.get_by_label("Message", exact=True).fill(text)
     page.get_by_role("button", name="Send").click()
 
 
@@ -130,7 +130,7 @@ def test_a_recording_from_the_microphone_is_sent_converted_to_mp3(signed_in: Pag
     expect(chip.locator("audio")).to_have_count(1)
     expect(chip).to_contain_text("0:0")  # its measured duration, about two seconds
     expect_new_answer(page)
-    page.get_by_label("Message").press("Enter")  # a recording alone can be sent
+    page.get_by_label("Message", exact=True).press("Enter")  # a recording alone can be sent
     assert wait_until_finished(page) == "done"
     [part] = fake.requests()[-1]["received"]
     assert (part["declared"], part["sniffed"]) == ("audio/mp3", "audio/mpeg")
@@ -174,12 +174,12 @@ def test_a_text_only_model_is_refused_the_image_and_nothing_is_lost(
     photo.write_bytes(corpus.encoded(corpus.upright(), "PNG"))
     attach_with_button(page, photo)
     expect(chips(page)).to_have_count(1)
-    page.get_by_label("Message").fill("Read this chart")
+    page.get_by_label("Message", exact=True).fill("Read this chart")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#composer-errors")).to_contain_text("llama3.2 on")
     expect(page.locator("#composer-errors")).to_contain_text("cannot take images")
     expect(chips(page)).to_have_count(1)
-    expect(page.get_by_label("Message")).to_have_value("Read this chart")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Read this chart")
     assert fake.requests() == []
 
 

@@ -59,8 +59,8 @@ def test_three_panes_stream_at_once_and_each_keeps_its_own_fate(
     page.locator("#file-input").set_input_files(str(photo))
     expect(page.locator("#attachment-chips .chip")).to_have_count(1)
     expect_new_answer(page)
-    page.get_by_label("Message").fill("Compare these")
-    page.get_by_label("Message").press("Enter")
+    page.get_by_label("Message", exact=True).fill("Compare these")
+    page.get_by_label("Message", exact=True).press("Enter")
 
     # All three at once: two stream while the third says why it failed, in its own pane.
     expect(answer_in(page, 1)).to_have_attribute("data-status", "streaming")
@@ -164,7 +164,7 @@ def test_a_phone_sees_the_conversation_first_and_panes_as_tabs(signed_in: Page, 
     new_conversation(page, connection, "fake-model")
     add_pane(page, 2)
     page.set_viewport_size({"width": 390, "height": 844})
-    expect(page.get_by_label("Message")).to_be_visible()
+    expect(page.get_by_label("Message", exact=True)).to_be_visible()
     expect(page.get_by_role("navigation", name="Sidebar")).to_be_hidden()
     page.get_by_role("button", name="Conversations").click()
     expect(page.get_by_role("navigation", name="Sidebar")).to_be_visible()
@@ -180,8 +180,8 @@ def test_a_phone_sees_the_conversation_first_and_panes_as_tabs(signed_in: Page, 
     pane(page, 2).get_by_role("button", name="Settings").click()
     # Both panes answer; the hidden one streams too.
     expect_new_answer(page)
-    page.get_by_label("Message").fill("From a phone")
-    page.get_by_label("Message").press("Enter")
+    page.get_by_label("Message", exact=True).fill("From a phone")
+    page.get_by_label("Message", exact=True).press("Enter")
     expect(answer_in(page, 2)).to_have_attribute("data-status", "done")
     page.get_by_role("tab", name="Pane 1").click()
     expect(answer_in(page, 1)).to_have_attribute("data-status", "done")

@@ -27,7 +27,7 @@ def test_an_over_long_message_is_refused_in_the_composer_and_kept(signed_in: Pag
     connection = add_connection(page, server.url, fake.base_url)
     new_conversation(page, connection, "fake-model")
     requests_before = len(fake.requests())
-    box = page.get_by_label("Message")
+    box = page.get_by_label("Message", exact=True)
     box.evaluate("(box) => { box.value = 'x'.repeat(3 * 1024 * 1024); }")
     box.press("Enter")
     alert = page.locator("#composer-errors [role=alert]")

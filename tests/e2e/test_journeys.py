@@ -67,7 +67,7 @@ def test_an_answer_streams_in_token_by_token_and_ends_with_its_figures(
     sent = fake.requests()[-1]["body"]
     assert sent["messages"][0] == {"role": "system", "content": "You are terse."}
     assert sent["temperature"] == 0.3
-    expect(page.get_by_label("Message")).to_have_value("")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
 
 
 def test_stop_closes_the_upstream_request_and_keeps_the_partial_answer(
@@ -211,7 +211,7 @@ def test_a_message_without_a_model_is_refused_and_kept(signed_in: Page, server, 
     new_conversation(page, connection, "")
     send(page, "No model chosen")
     expect(page.locator("#composer-errors").get_by_role("alert")).to_contain_text("model")
-    expect(page.get_by_label("Message")).to_have_value("No model chosen")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("No model chosen")
     time.sleep(0)  # nothing to wait for: the refusal is synchronous
 
 

@@ -97,7 +97,7 @@ def test_a_broken_tools_box_is_explained_next_to_it(signed_in: Page, server, fak
     expect(page.locator("[id$=-errors][id^=pane-]")).to_contain_text("may hold only letters")
     send(page, "Hello")
     expect(page.locator("#composer-errors")).to_contain_text("may hold only letters")
-    expect(page.get_by_label("Message")).to_have_value("Hello")  # nothing lost
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Hello")  # nothing lost
 
 
 def test_the_picker_groups_models_by_connection_and_fills_in_both(signed_in: Page, server, fake):

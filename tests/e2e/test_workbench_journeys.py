@@ -8,6 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.journeys import add_connection, new_conversation, send, wait_until_finished
+from tests.fakes.fake_provider import MARKDOWN_ANSWER
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
@@ -42,3 +43,65 @@ def test_search_conversations_finds_one_by_what_was_said_and_marks_where(
     expect(
         page.get_by_role("list", name="Conversations").get_by_role("listitem").first
     ).to_be_visible()
+
+
+def test_copy_message_gives_the_raw_markdown_and_copy_code_the_code(signed_in: Page, server, fake):
+    page = signed_in
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    connection = add_connection(page, server.url, fake.base_url)
+    new_conversation(page, connection, "fake-markdown")
+    send(page, "Show me some Markdown")
+    assert wait_until_finished(page) == "done"
+    answer = page.locator(".message-assistant").last
+    expect(answer.locator("h1")).to_have_text("Result")  # shown rendered
+
+    answer.get_by_role("button", name="Copy message").click()
+    expect(answer.get_by_role("button", name="Copy message")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == MARKDOWN_ANSWER
+
+    answer.get_by_role("button", name="Copy code").click()
+    assert page.evaluate("navigator.clipboard.readText()") == "print('hi')\n"
+    page.screenshot(path=str(SHOTS / "copy-message.png"))
+
+    mine = page.locator(".message-user").last
+    mine.get_by_role("button", name="Copy message").click()
+    expect(mine.get_by_role("button", name="Copy message")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == "Show me some Markdown"
+
+
+def test_export_a_conversation_and_import_it_back(signed_in: Page, server, fake):
+    page = signed_in
+    connection = add_connection(page, server.url, fake.base_url)
+    new_conversation(page, connection, "fake-markdown")
+    word = f"export{uuid.uuid4().hex[:6]}"
+    send(page, f"Remember {word}")
+    assert wait_until_finished(page) == "done"
+
+    page.get_by_text("Export", exact=True).click()
+    with page.expect_download() as markdown:
+        page.get_by_role("link", name="Markdown").click()
+    text = Path(markdown.value.path()).read_text()
+    assert text.startswith(f"# Remember {word}") and "print('hi')" in text
+    with page.expect_download() as exported:
+        page.get_by_role("link", name="JSON (imports again)").click()
+    saved = exported.value.path()
+
+    page.get_by_label("Conversation file (JSON)").set_input_files(saved)
+    page.get_by_role("button", name="Import").click()
+    expect(
+        page.get_by_role("status").filter(has_text=f"Imported “Remember {word}”.")
+    ).to_be_visible()
+    expect(page.locator(".message-user").last).to_contain_text(f"Remember {word}")
+    expect(page.locator(".message-assistant h1").last).to_have_text("Result")
+    page.screenshot(path=str(SHOTS / "imported.png"))
+    found = page.get_by_role("searchbox", name="Search conversations")
+    found.fill(word)
+    expect(
+        page.get_by_role("list", name=f"Conversations matching {word}").get_by_role("listitem")
+    ).to_have_count(2)
+
+    page.get_by_label("Conversation file (JSON)").set_input_files(
+        {"name": "other.json", "mimeType": "application/json", "buffer": b'{"hello": 1}'}
+    )
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("That JSON is not a Playground conversation")).to_be_visible()

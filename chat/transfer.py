@@ -1,0 +1,305 @@
+"""A conversation as one file and back: "Export" (JSON that imports again, or Markdown to read)
+and "Import" (a new conversation from such a JSON file).
+
+The JSON holds the panes and their settings, every message with its pane and turn, each
+answer's recorded figures, and the attachments' bytes. Connections travel by name and kind,
+never with a key: an imported pane uses the importer's connection of that name and kind, or
+none (its settings then say to pick one). An import is all or nothing: the file is checked
+against the format, every attachment is checked and normalised as an upload is, and only
+then is anything written, in one transaction; a refused file leaves no row and no file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any
+
+import jsonschema
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from chat import attachments
+from chat.models import Attachment, Blob, Conversation, Message, Pane, Turn, blob_path
+from connections.models import Connection
+from media import MediaRejected
+
+FORMAT = "playground.conversation"
+VERSION = 1
+MAX_IMPORT_BYTES = 64 * 2**20
+RUN_FIGURES = ("model", "resolved_model", "status", "finish_reason", "input_tokens",
+               "output_tokens", "cost", "time_to_first_token_ms", "duration_ms")  # fmt: skip
+
+
+class ImportRefused(ValueError):
+    """Why a file cannot be imported, said to the user as it is."""
+
+
+_TEXT = {"type": "string", "maxLength": 2_000_000}
+_ATTACHMENT = {
+    "type": "object",
+    "required": ["name", "media_type", "data"],
+    "properties": {"name": {"type": "string", "maxLength": 255},
+                   "media_type": {"type": "string", "maxLength": 100},
+                   "detail": {"enum": ["", "low", "high", "auto"]},
+                   "data": {"type": "string"}},
+}  # fmt: skip
+SCHEMA = {
+    "type": "object",
+    "required": ["format", "version", "panes", "messages"],
+    "properties": {
+        "format": {"const": FORMAT},
+        "version": {"const": VERSION},
+        "title": {"type": "string", "maxLength": 200},
+        "sync_settings": {"type": "boolean"},
+        "panes": {"type": "array", "minItems": 1, "maxItems": 8, "items": {
+            "type": "object",
+            "properties": {
+                "connection": {"type": ["object", "null"],
+                               "properties": {"name": {"type": "string"},
+                                              "kind": {"type": "string"}}},
+                "model": {"type": "string", "maxLength": 200},
+                "params": {"type": "object", "additionalProperties": {
+                    "type": ["number", "string", "array"], "items": {"type": "string"}}},
+                "system_prompt": _TEXT,
+                "tools": {"type": "array", "items": {"type": "object"}},
+                "tool_choice": {"type": "string", "maxLength": 200},
+                "output_schema": {"type": ["object", "null"]},
+            },
+        }},
+        "messages": {"type": "array", "maxItems": 100_000, "items": {
+            "type": "object",
+            "required": ["role"],
+            "properties": {
+                "role": {"enum": ["user", "assistant", "tool"]},
+                "pane": {"type": ["integer", "null"], "minimum": 0},
+                "turn": {"type": ["integer", "null"], "minimum": 0},
+                "content": _TEXT,
+                "reasoning": _TEXT,
+                "status": {"enum": ["done", "stopped", "error"]},
+                "tool_calls": {"type": "array", "items": {
+                    "type": "object", "required": ["id", "name", "arguments"],
+                    "properties": {"id": {"type": "string", "maxLength": 200},
+                                   "name": {"type": "string", "maxLength": 200},
+                                   "arguments": {"type": "object"},
+                                   "signature": {"type": "string"}},
+                }},
+                "tool_call_id": {"type": "string", "maxLength": 200},
+                "tool_name": {"type": "string", "maxLength": 200},
+                "attachments": {"type": "array", "items": _ATTACHMENT},
+            },
+        }},
+    },
+}  # fmt: skip
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def _messages(conversation: Conversation) -> list[Message]:
+    return list(
+        conversation.messages.exclude(status=Message.Status.STREAMING)
+        .select_related("run")
+        .prefetch_related("attachments__blob")
+        .order_by("pk")
+    )
+
+
+def export_data(conversation: Conversation) -> dict[str, Any]:
+    panes = list(conversation.panes.select_related("connection").order_by("position"))
+    pane_index = {pane.pk: index for index, pane in enumerate(panes)}
+    turn_index: dict[int, int] = {}
+    messages = []
+    for message in _messages(conversation):
+        turn = turn_index.setdefault(message.turn_id, len(turn_index)) if message.turn_id else None
+        entry: dict[str, Any] = {
+            "role": message.role, "pane": pane_index.get(message.pane_id), "turn": turn,
+            "content": message.content, "reasoning": message.reasoning, "status": message.status,
+            "tool_calls": message.tool_calls or [], "tool_call_id": message.tool_call_id,
+            "tool_name": message.tool_name,
+        }  # fmt: skip
+        attached = list(message.attachments.all())
+        if attached:
+            entry["attachments"] = [_attachment(a) for a in attached]
+        run = getattr(message, "run", None)
+        if run is not None:
+            entry["run"] = {name: _plain(getattr(run, name, None)) for name in RUN_FIGURES}
+        messages.append(entry)
+    return {
+        "format": FORMAT, "version": VERSION, "exported_at": timezone.now().isoformat(),
+        "title": conversation.title, "sync_settings": conversation.sync_settings,
+        "panes": [_pane(pane) for pane in panes], "messages": messages,
+    }  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def _pane(pane: Pane) -> dict[str, Any]:
+    connection = pane.connection
+    return {
+        "connection": {"name": connection.name, "kind": connection.kind} if connection else None,
+        "model": pane.model, "params": pane.params or {}, "system_prompt": pane.system_prompt,
+        "tools": pane.tools or [], "tool_choice": pane.tool_choice,
+        "output_schema": pane.output_schema,
+    }  # fmt: skip
+
+
+def _attachment(attachment: Attachment) -> dict[str, Any]:
+    with attachment.blob.file.open("rb") as stored:
+        data = stored.read()
+    return {"name": attachment.name, "media_type": attachment.media_type,
+            "detail": attachment.detail, "data": base64.b64encode(data).decode("ascii")}  # fmt: skip
+
+
+def export_json(conversation: Conversation) -> bytes:
+    return json.dumps(export_data(conversation), ensure_ascii=False, indent=1).encode()
+
+
+def export_markdown(conversation: Conversation) -> str:
+    """To read or paste elsewhere: each turn's message, then each pane's answer under its
+    model's name."""
+    panes = {pane.pk: pane for pane in conversation.panes.order_by("position")}
+    several = len(panes) > 1
+    lines = [f"# {conversation.display_title}", ""]
+    for message in _messages(conversation):
+        pane = panes.get(message.pane_id)
+        label = ""
+        if pane is not None:
+            label = (pane.model or "no model") + (f" (pane {pane.position + 1})" if several else "")
+        if message.role == Message.Role.USER:
+            lines += ["## You", ""]
+            lines += [f"*Attached: {a.name}*" for a in message.attachments.all()]
+        elif message.role == Message.Role.TOOL:
+            lines += [f"### Result of `{message.tool_name}`" + (f" — {label}" if pane else ""), ""]
+        else:
+            lines += [f"### {label}" if pane else "### Assistant", ""]
+            lines += [f"*Called `{call.get('name')}`*" for call in message.tool_calls or []]
+        lines += [message.content, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+def _parsed(raw: bytes) -> dict[str, Any]:
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportRefused(f"That file is over {MAX_IMPORT_BYTES // 2**20} MB; Playground "
+                            "imports conversations up to that size.")  # fmt: skip
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ImportRefused("That file is not JSON: import a file Playground exported "
+                            "(Export → JSON).") from None  # fmt: skip
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportRefused("That JSON is not a Playground conversation: import a file "
+                            "Playground exported (Export → JSON).")  # fmt: skip
+    try:
+        jsonschema.validate(data, SCHEMA)
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "the file"
+        raise ImportRefused(f"That conversation file is damaged at {where}: {error.message}. "
+                            "Nothing was imported.") from None  # fmt: skip
+    panes = len(data["panes"])
+    for number, message in enumerate(data["messages"], 1):
+        pane = message.get("pane")
+        if pane is not None and pane >= panes:
+            raise ImportRefused(f"Message {number} names pane {pane + 1}, but the file has "
+                                f"{panes}. Nothing was imported.")  # fmt: skip
+    return data
+
+
+def _checked_media(data: dict[str, Any]) -> dict[tuple[int, int], tuple[bytes, str, Any]]:
+    """Every attachment decoded and normalised as an upload is, before anything is written."""
+    checked = {}
+    for number, message in enumerate(data["messages"]):
+        for index, item in enumerate(message.get("attachments", [])):
+            try:
+                raw = base64.b64decode(item["data"], validate=True)
+                kind, processed = attachments.normalized(raw, item["media_type"].lower())
+            except (binascii.Error, ValueError):
+                raise ImportRefused(f"Attachment {item['name']!r} of message {number + 1} is "
+                                    "not readable. Nothing was imported.") from None  # fmt: skip
+            except MediaRejected as error:
+                raise ImportRefused(f"Attachment {item['name']!r}: {error} Nothing was "
+                                    "imported.") from None  # fmt: skip
+            checked[(number, index)] = (raw, kind, processed)
+    return checked
+
+
+def import_conversation(user: Any, raw: bytes) -> Conversation:
+    """A new conversation of `user` from an exported file; ImportRefused, with nothing
+    written, when the file is not one or is damaged."""
+    data = _parsed(raw)
+    media = _checked_media(data)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return _write(user, data, media, written)
+    except BaseException:
+        for name in written:  # files of blobs whose rows were rolled back
+            default_storage.delete(name)
+        raise
+
+
+def _connection_for(wanted: dict[str, Any] | None) -> Connection | None:
+    """The site's connection of that name and kind (every member may use every connection;
+    their keys stay on the server)."""
+    if not wanted:
+        return None
+    return Connection.objects.filter(
+        name=wanted.get("name", ""), kind=wanted.get("kind", "")
+    ).first()
+
+
+def _write(user: Any, data: dict[str, Any], media: dict, written: list[str]) -> Conversation:
+    conversation = Conversation.objects.create(
+        owner=user, title=(data.get("title") or "")[:200],
+        sync_settings=bool(data.get("sync_settings")),
+    )  # fmt: skip
+    panes = [
+        Pane.objects.create(
+            conversation=conversation,
+            position=position,
+            connection=_connection_for(pane.get("connection")),
+            model=pane.get("model", ""),
+            params=pane.get("params") or {},
+            system_prompt=pane.get("system_prompt", ""),
+            tools=pane.get("tools") or [],
+            tool_choice=pane.get("tool_choice", ""),
+            output_schema=pane.get("output_schema"),
+        )  # fmt: skip
+        for position, pane in enumerate(data["panes"])
+    ]
+    turns: dict[int, Turn] = {}
+    now = timezone.now()
+    for number, item in enumerate(data["messages"]):
+        turn = None
+        if item.get("turn") is not None:
+            turn = turns.get(item["turn"])
+            if turn is None:
+                turn = turns[item["turn"]] = Turn.objects.create(
+                    conversation=conversation, requested_at=now, finished_at=now
+                )
+        message = Message.objects.create(
+            conversation=conversation, turn=turn,
+            pane=panes[item["pane"]] if item.get("pane") is not None else None,
+            role=item["role"], content=item.get("content", ""),
+            reasoning=item.get("reasoning", ""), status=item.get("status", "done"),
+            tool_calls=item.get("tool_calls") or [], tool_call_id=item.get("tool_call_id", ""),
+            tool_name=item.get("tool_name", ""),
+        )  # fmt: skip
+        for index, attachment in enumerate(item.get("attachments", [])):
+            raw, kind, processed = media[(number, index)]
+            sha = hashlib.sha256(processed.data).hexdigest()
+            if not Blob.objects.filter(pk=sha).exists():
+                written.append(blob_path(Blob(sha256=sha), sha))
+            attachments.save_normalized(
+                conversation, user, attachment["name"], attachment["media_type"], raw, kind,
+                processed, message=message, detail=attachment.get("detail", ""),
+            )  # fmt: skip
+    return conversation
