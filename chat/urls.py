@@ -31,6 +31,7 @@ urlpatterns = [
     path("c/<int:pk>/sync/", panes.sync, name="conversation-sync"),
     # Messages (chat/views/messages.py)
     path("messages/<int:pk>/raw/", messages.raw, name="message-raw"),
+    path("messages/<int:pk>/fork/", messages.fork_from_here, name="message-fork"),
     # Attachments (chat/views/attachments.py)
     path("c/<int:pk>/attachments/", attachments.upload, name="attachment-upload"),
     path(

@@ -1,12 +1,16 @@
-"""One message, as its author wrote it or its model answered it: the raw text behind "Copy
-message" (the page shows the rendered Markdown)."""
+"""One message: its raw text behind "Copy message" (the page shows the rendered Markdown),
+and "Fork from here" (chat/forking.py)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import permissions
+from chat.forking import fork
 from chat.models import Message
 
 
@@ -18,3 +22,15 @@ def raw(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(message.content, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "private, no-store"  # it may change (edits, a stream's end)
     return response
+
+
+@require_POST
+def fork_from_here(request: HttpRequest, pk: int) -> HttpResponse:
+    message = permissions.get_or_404(
+        request.user, Message.objects.select_related("conversation"),
+        owner="conversation__owner", pk=pk,
+    )  # fmt: skip
+    copy = fork(message.conversation, message, request.user)
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("conversation", args=[copy.pk]))
+    return redirect("conversation", pk=copy.pk)

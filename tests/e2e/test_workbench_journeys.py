@@ -105,3 +105,24 @@ def test_export_a_conversation_and_import_it_back(signed_in: Page, server, fake)
     )
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_text("That JSON is not a Playground conversation")).to_be_visible()
+
+
+def test_fork_from_here_opens_a_new_conversation_up_to_that_answer(signed_in: Page, server, fake):
+    page = signed_in
+    connection = add_connection(page, server.url, fake.base_url)
+    new_conversation(page, connection, "fake-model")
+    word = f"fork{uuid.uuid4().hex[:6]}"
+    send(page, f"First {word}")
+    assert wait_until_finished(page) == "done"
+    send(page, "Second question")
+    assert wait_until_finished(page) == "done"
+    original = page.url
+
+    page.locator(".message-assistant").first.get_by_role("button", name="Fork from here").click()
+    page.wait_for_url(lambda url: url != original)
+    expect(page.get_by_role("heading", name=f"First {word} (fork)")).to_be_visible()
+    expect(page.locator(".message-user")).to_have_count(1)
+    expect(page.locator(".message-assistant")).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "forked.png"))
+    page.goto(original)
+    expect(page.locator(".message-user")).to_have_count(2)  # the original is untouched
