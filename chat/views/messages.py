@@ -1,5 +1,5 @@
 """One message: its raw text behind "Copy message" (the page shows the rendered Markdown),
-and "Fork from here" (chat/forking.py)."""
+"Fork from here" (chat/forking.py) and "Delete message" (chat/deleting.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import permissions
+from chat.deleting import delete_message
 from chat.forking import fork
 from chat.models import Message
 
@@ -34,3 +35,12 @@ def fork_from_here(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(reverse("conversation", args=[copy.pk]))
     return redirect("conversation", pk=copy.pk)
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    message = permissions.get_or_404(
+        request.user, Message.objects.all(), owner="conversation__owner", pk=pk
+    )
+    delete_message(message)
+    return HttpResponse(status=204)  # every tab, this one too, reloads its panes

@@ -126,3 +126,32 @@ def test_fork_from_here_opens_a_new_conversation_up_to_that_answer(signed_in: Pa
     page.screenshot(path=str(SHOTS / "forked.png"))
     page.goto(original)
     expect(page.locator(".message-user")).to_have_count(2)  # the original is untouched
+
+
+def test_delete_message_asks_first_and_takes_the_answers_with_it(signed_in: Page, server, fake):
+    page = signed_in
+    connection = add_connection(page, server.url, fake.base_url)
+    new_conversation(page, connection, "fake-model")
+    send(page, "Keep this one")
+    assert wait_until_finished(page) == "done"
+    send(page, "Delete this one")
+    assert wait_until_finished(page) == "done"
+    expect(page.locator(".message-user")).to_have_count(2)
+
+    questions: list[str] = []
+
+    def answer(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    delete = page.locator(".message-user").last.get_by_role("button", name="Delete message")
+    delete.click()  # dismissed: nothing goes
+    page.wait_for_timeout(300)
+    expect(page.locator(".message-user")).to_have_count(2)
+    delete.click()  # accepted
+    expect(page.locator(".message-user")).to_have_count(1)
+    expect(page.locator(".message-assistant")).to_have_count(1)
+    assert questions == ["Delete this message and its answers in every pane?"] * 2
+    page.reload()
+    expect(page.locator(".message-user")).to_have_count(1)
