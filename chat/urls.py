@@ -33,6 +33,7 @@ urlpatterns = [
     path("messages/<int:pk>/raw/", messages.raw, name="message-raw"),
     path("messages/<int:pk>/fork/", messages.fork_from_here, name="message-fork"),
     path("messages/<int:pk>/delete/", messages.delete, name="message-delete"),
+    path("c/<int:pk>/messages/", messages.add, name="message-add"),
     # Attachments (chat/views/attachments.py)
     path("c/<int:pk>/attachments/", attachments.upload, name="attachment-upload"),
     path(

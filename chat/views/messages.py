@@ -1,8 +1,10 @@
 """One message: its raw text behind "Copy message" (the page shows the rendered Markdown),
-"Fork from here" (chat/forking.py) and "Delete message" (chat/deleting.py)."""
+"Fork from here" (chat/forking.py), "Delete message" (chat/deleting.py) and "Add message by
+hand" (chat/by_hand.py)."""
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,9 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import permissions
+from chat.by_hand import ByHand, NotAdded, add_by_hand
 from chat.deleting import delete_message
+from chat.engine import events, fanout
 from chat.forking import fork
-from chat.models import Message
+from chat.models import Conversation, Message
 
 
 @require_GET
@@ -44,3 +48,17 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
     delete_message(message)
     return HttpResponse(status=204)  # every tab, this one too, reloads its panes
+
+
+@require_POST
+def add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add message by hand; 400 with the reason (shown under the form) when it cannot be."""
+    conversation = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
+    fields = ("role", "text", "tool_name", "arguments", "result")
+    entry = ByHand(**{name: request.POST.get(name, "") for name in fields})
+    try:
+        add_by_hand(conversation, entry)
+    except NotAdded as refused:
+        return HttpResponse(str(refused), status=400, content_type="text/plain; charset=utf-8")
+    async_to_sync(fanout.publish)(conversation.pk, events.panes_changed(conversation.pk))
+    return HttpResponse(status=204)  # every tab, this one too, redraws its panes

@@ -155,3 +155,34 @@ def test_delete_message_asks_first_and_takes_the_answers_with_it(signed_in: Page
     assert questions == ["Delete this message and its answers in every pane?"] * 2
     page.reload()
     expect(page.locator(".message-user")).to_have_count(1)
+
+
+def test_add_a_message_by_hand_then_run_with_it_as_history(signed_in: Page, server, fake):
+    page = signed_in
+    connection = add_connection(page, server.url, fake.base_url)
+    new_conversation(page, connection, "fake-model")
+    page.get_by_text("Add message by hand").click()
+    page.get_by_label("Role").select_option(label="User")
+    page.get_by_label("Text", exact=True).fill("Say yes.")
+    page.get_by_role("button", name="Add message").click()
+    expect(page.locator(".message-user")).to_have_count(1)
+
+    page.get_by_text("Add message by hand").click()
+    page.get_by_label("Role").select_option(label="Tool call and result")
+    page.get_by_role("button", name="Add message").click()
+    expect(page.get_by_role("alert").filter(has_text="Name the tool")).to_be_visible()
+    page.get_by_label("Role").select_option(label="Assistant")
+    page.get_by_label("Text", exact=True).fill("Yes, written by hand.")
+    page.get_by_role("button", name="Add message").click()
+    expect(page.locator(".message-assistant")).to_contain_text("Yes, written by hand.")
+    page.screenshot(path=str(SHOTS / "by-hand.png"))
+
+    before = len(fake.requests())
+    send(page, "And now?")
+    assert wait_until_finished(page) == "done"
+    sent = fake.requests()[before]["body"]["messages"]
+    assert [(m["role"], m["content"]) for m in sent][-3:] == [
+        ("user", "Say yes."),
+        ("assistant", "Yes, written by hand."),
+        ("user", "And now?"),
+    ]
