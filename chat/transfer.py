@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from chat import attachments
 from chat.models import Attachment, Blob, Conversation, Message, Pane, Turn, blob_path
+from chat.run_settings import FIELDS
+from chat.tool_settings import parse_tool_settings
 from connections.models import Connection
 from media import MediaRejected
 
@@ -62,8 +64,10 @@ SCHEMA = {
                                "properties": {"name": {"type": "string"},
                                               "kind": {"type": "string"}}},
                 "model": {"type": "string", "maxLength": 200},
-                "params": {"type": "object", "additionalProperties": {
-                    "type": ["number", "string", "array"], "items": {"type": "string"}}},
+                "params": {"type": "object", "additionalProperties": False, "properties": {
+                    **{name: {"type": "number"} for name in FIELDS},
+                    "stop": {"type": "array", "maxItems": 16, "items": {"type": "string"}},
+                }},
                 "system_prompt": _TEXT,
                 "tools": {"type": "array", "items": {"type": "object"}},
                 "tool_choice": {"type": "string", "maxLength": 200},
@@ -204,6 +208,15 @@ def _parsed(raw: bytes) -> dict[str, Any]:
         where = "/".join(str(part) for part in error.absolute_path) or "the file"
         raise ImportRefused(f"That conversation file is damaged at {where}: {error.message}. "
                             "Nothing was imported.") from None  # fmt: skip
+    for number, pane in enumerate(data["panes"], 1):
+        _settings, problems = parse_tool_settings(
+            json.dumps(pane.get("tools") or []) if pane.get("tools") else "",
+            pane.get("tool_choice", ""),
+            json.dumps(pane["output_schema"]) if pane.get("output_schema") else "",
+        )
+        if problems:
+            raise ImportRefused(f"Pane {number}'s tools or output schema cannot be used: "
+                                f"{' '.join(problems.values())} Nothing was imported.")  # fmt: skip
     panes = len(data["panes"])
     for number, message in enumerate(data["messages"], 1):
         pane = message.get("pane")

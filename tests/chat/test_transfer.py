@@ -110,6 +110,10 @@ def rows() -> tuple[int, ...]:
          "damaged at messages/0/role"),
         (lambda d: json.dumps({**d, "messages": [{"role": "user", "pane": 7}]}).encode(),
          "names pane 8"),
+        (lambda d: json.dumps({**d, "panes": [{"params": {"evil": "x"}}]}).encode(),
+         "damaged at panes/0/params"),
+        (lambda d: json.dumps({**d, "panes": [{"tools": [{"nameless": 1}]}]}).encode(),
+         "Pane 1's tools or output schema cannot be used"),
     ],
 )  # fmt: skip
 def test_a_file_that_is_not_ours_or_is_damaged_is_refused_and_leaves_nothing(
