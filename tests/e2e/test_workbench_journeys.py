@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.journeys import add_connection, new_conversation, send, wait_until_finished
-from tests.fakes.fake_provider import MARKDOWN_ANSWER
+from tests.fakes.builtin_scripts import MARKDOWN_ANSWER
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 

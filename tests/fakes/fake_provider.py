@@ -8,7 +8,7 @@ Use it in-process (`FakeProvider().start()`, or the `fake_provider` fixture), or
 
 What it answers is driven by scripts: pushed ones are used first, one per chat request
 (`push_script(**keys)`, or POST the keys as JSON to `/_control/scripts`); then the model
-name picks a built-in one (`builtin_script`); any other model is unknown (404). The keys
+name picks a built-in one (tests/fakes/builtin_scripts.py); any other model is unknown (404). The keys
 work in every dialect unless a dialect is named:
 
     tokens               the answer's pieces (default: "You said: <the last user text>")
@@ -71,6 +71,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes import anthropic_wire, bedrock_wire, gemini_wire, ollama_wire
+from tests.fakes.builtin_scripts import MODELS, builtin_script, words
+from tests.fakes.openai_wire import (
+    auth_error,
+    azure_path,
+    delta_chunk,
+    sse_chunk,
+    whole_response,
+)
 from tests.fakes.request_notes import (
     apply_limits,
     last_user_text,
@@ -82,11 +90,12 @@ from tests.fakes.request_notes import (
 from tests.fakes.script_parts import arguments_text, in_stream_error_message
 from tests.fakes.wire_http import (
     LAST_CHUNK,
+    ClientGone,
     ConnectionReader,
-    chunk,
     read_request,
     send_error,
     send_json,
+    stream_channel,
 )
 
 WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wire,
@@ -98,71 +107,6 @@ WIRES = {"anthropic": anthropic_wire, "ollama": ollama_wire, "gemini": gemini_wi
 BACKLOG = 2048
 MODEL_LISTS = frozenset({"/v1/models", "/v1beta/models", "/api/tags", "/foundation-models",
                          "/publishers/google/models"})  # fmt: skip
-MODELS = ["fake-model", "fake-slow", "fake-markdown", "fake-error-500", "fake-error-429",
-          "fake-mid-stream-error", "fake-no-done", "fake-stall", "fake-fast-2000"]  # fmt: skip
-
-SLOW_ANSWER = (
-    'Here is a small example.\n\n```python\ndef greet(name):\n    return f"Hello, {name}!"\n```\n\n'
-    + " ".join(f"word{i}" for i in range(200))
-)
-MARKDOWN_ANSWER = (
-    "# Result\n\nSome **bold** text and a list:\n\n- one\n- two\n\n```python\nprint('hi')\n```\n"
-)
-
-
-def words(text: str) -> list[str]:
-    """Split keeping spaces attached, so joining the pieces gives the text back."""
-    pieces: list[str] = []
-    current = ""
-    for char in text:
-        if char == " " and current.strip():
-            pieces.append(current)
-            current = ""
-        current += char
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def builtin_script(model: str) -> dict[str, Any] | None:
-    if model == "fake-model":
-        return {}
-    if model == "fake-slow":
-        return {"tokens": words(SLOW_ANSWER), "delay_s": 0.05}
-    if model == "fake-markdown":
-        return {"tokens": words(MARKDOWN_ANSWER)}
-    if model == "fake-error-500":
-        return {"status": 500, "error_body": {"error": {"message": "the fake server broke"}}}
-    if model == "fake-error-429":
-        return {
-            "status": 429,
-            "headers": {"Retry-After": "1"},
-            "error_body": {
-                "error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}
-            },
-        }
-    if model == "fake-mid-stream-error":
-        return {
-            "tokens": words("This answer will break off in the middle of"),
-            "error_after_tokens": 5,
-        }
-    if model == "fake-no-done":
-        return {"tokens": words("An answer whose stream is cut"), "end_without_done": True}
-    if model == "fake-drop-mid-stream":
-        return {"tokens": words("An answer whose connection drops"), "drop_after_tokens": 2}
-    if model == "fake-stall":
-        return {"tokens": words("Starting and then"), "stall_after_tokens": 2}
-    if model.startswith("fake-paced-"):  # fake-paced-<tokens>-<milliseconds between tokens>
-        count, milliseconds = model.removeprefix("fake-paced-").split("-")
-        return {
-            "tokens": [f"tok{i} " for i in range(int(count))],
-            "delay_s": int(milliseconds) / 1000,
-            "stamp": True,  # each token carries the wall-clock time it was sent: tok7@<time>
-        }
-    if model.startswith("fake-fast-"):
-        count = int(model.rsplit("-", 1)[1])
-        return {"tokens": [f"tok{i} " for i in range(count)], "delay_s": 0}
-    return None
 
 
 @dataclass
@@ -194,26 +138,6 @@ class FakeState:
         with self.lock:
             error, self.models_error = self.models_error, None
             return error
-
-
-class ClientGone(Exception):
-    pass
-
-
-def _chunk(payload: dict[str, Any] | str) -> bytes:
-    data = payload if isinstance(payload, str) else json.dumps(payload)
-    return f"data: {data}\n\n".encode()
-
-
-def _delta_chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-    return {
-        "choices": [{"finish_reason": finish, "index": 0, "delta": delta}],
-        "created": int(time.time()),
-        "id": "chatcmpl-fake",
-        "model": model,
-        "system_fingerprint": "fake",
-        "object": "chat.completion.chunk",
-    }
 
 
 class FakeProvider:
@@ -363,7 +287,7 @@ class FakeProvider:
     async def _route(self, request: dict[str, Any], incoming: ConnectionReader, writer) -> bool:
         method, path = request["method"], request["path"].split("?")[0]
         if path.startswith("/openai/"):  # Azure: the same wire format at other addresses
-            path = _azure_path(path, request)
+            path = azure_path(path, request)
         if method == "GET" and path in MODEL_LISTS:
             scripted = self.state.take_models_error()
             if scripted is not None:
@@ -371,7 +295,7 @@ class FakeProvider:
                 return True
         if method == "GET" and path == "/v1/models":
             if not self._authorised(request):
-                await send_json(writer, 401, _auth_error())
+                await send_json(writer, 401, auth_error())
                 return True
             data = [{"id": model, "object": "model", "owned_by": "fake"} for model in MODELS]
             await send_json(writer, 200, {"object": "list", "data": data})
@@ -486,7 +410,7 @@ class FakeProvider:
                  "received_at": request["received_at"]}
             )  # fmt: skip
         if not self._authorised(request):
-            await send_json(writer, 401, _auth_error(protocol))
+            await send_json(writer, 401, auth_error(protocol))
             return True
         model = str(request.get("model") or body.get("model", ""))
         script = self.state.next_script(model)
@@ -551,7 +475,7 @@ class FakeProvider:
             protocol, body.get("stream")
         )
         if not streaming:
-            await send_json(writer, 200, _whole_response(model, tokens, script))
+            await send_json(writer, 200, whole_response(model, tokens, script))
             return True
         return await self._stream(model, body, tokens, script, incoming, writer, protocol)
 
@@ -569,7 +493,7 @@ class FakeProvider:
         watcher = asyncio.ensure_future(incoming.wait_closed())
         try:
             if protocol in WIRES:
-                send, pause = _channel(writer, watcher)
+                send, pause = stream_channel(writer, watcher)
                 wire = WIRES[protocol]
                 try:
                     await wire.emit(model, tokens, script, send, pause)
@@ -594,7 +518,7 @@ class FakeProvider:
     async def _emit_fast(self, model, tokens, send) -> None:
         """No delay: the cheapest bytes this process can make, sent in 16 KiB writes as a
         network would deliver them, so a benchmark measures its client, not this server."""
-        head = json.dumps(_delta_chunk(model, {"content": "\x00"})).split('"\\u0000"')
+        head = json.dumps(delta_chunk(model, {"content": "\x00"})).split('"\\u0000"')
         block: list[bytes] = []
         size = 0
         for index, token in enumerate(tokens):
@@ -608,12 +532,12 @@ class FakeProvider:
             await send(b"".join(block))
 
     async def _emit(self, model, body, tokens, script, writer, watcher) -> None:
-        send, pause = _channel(writer, watcher)
+        send, pause = stream_channel(writer, watcher)
         delay = script.get("delay_s", 0)
         started = time.monotonic()
-        await send(_chunk(_delta_chunk(model, {"role": "assistant", "content": None})))
+        await send(sse_chunk(delta_chunk(model, {"role": "assistant", "content": None})))
         for reasoning in script.get("reasoning", []):
-            await send(_chunk(_delta_chunk(model, {"reasoning_content": reasoning})))
+            await send(sse_chunk(delta_chunk(model, {"reasoning_content": reasoning})))
         paced = {"error_after_tokens", "stall_after_tokens", "drop_after_tokens"}
         fast = not delay and not paced & script.keys()
         if fast:
@@ -621,7 +545,7 @@ class FakeProvider:
         for index, token in enumerate([] if fast else tokens):
             if script.get("error_after_tokens") == index:
                 message = in_stream_error_message(script, "The fake server failed mid-stream")
-                await send(_chunk({"error": {"message": message, "type": "server_error"}}))
+                await send(sse_chunk({"error": {"message": message, "type": "server_error"}}))
                 return
             if script.get("stall_after_tokens") == index:
                 await watcher  # keep the connection open and silent until the client leaves
@@ -631,78 +555,27 @@ class FakeProvider:
                 raise ClientGone
             if script.get("stamp"):
                 token = f"{token.rstrip()}@{time.time():.6f} "
-            await send(_chunk(_delta_chunk(model, {"content": token})))
+            await send(sse_chunk(delta_chunk(model, {"content": token})))
             if index + 1 < len(tokens):  # the end follows the last token at once, as upstream
                 # Paced from the start of the stream, so the delays do not add up to a drift.
                 await pause(started + (index + 1) * delay - time.monotonic())
         for index, call in enumerate(script.get("tool_calls", [])):
             fragment = {"index": index, "id": call["id"], "type": "function",
                         "function": {"name": call["name"], "arguments": arguments_text(script, index)}}  # fmt: skip
-            await send(_chunk(_delta_chunk(model, {"tool_calls": [fragment]})))
+            await send(sse_chunk(delta_chunk(model, {"tool_calls": [fragment]})))
         if script.get("end_without_done"):
             return
         finish = script.get("finish_reason", "tool_calls" if script.get("tool_calls") else "stop")
-        await send(_chunk(_delta_chunk(model, {}, finish)))
+        await send(sse_chunk(delta_chunk(model, {}, finish)))
         if (body.get("stream_options") or {}).get("include_usage"):
             usage = script.get("usage") or {
                 "prompt_tokens": prompt_tokens(body),
                 "completion_tokens": len(tokens),
             }
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-            await send(_chunk({"choices": [], "created": int(time.time()), "id": "chatcmpl-fake",
+            await send(sse_chunk({"choices": [], "created": int(time.time()), "id": "chatcmpl-fake",
                                "model": model, "object": "chat.completion.chunk", "usage": usage}))  # fmt: skip
-        await send(_chunk("[DONE]"))
-
-
-def _azure_path(path: str, request: dict[str, Any]) -> str:
-    """/openai/v1/... and /openai/deployments/{name}/... map onto the OpenAI routes."""
-    if path.startswith("/openai/v1/"):
-        return path.removeprefix("/openai")
-    parts = path.split("/")  # ["", "openai", "deployments", name, "chat", "completions"]
-    if len(parts) >= 5 and parts[2] == "deployments":
-        request["model"] = parts[3]
-        return "/v1/" + "/".join(parts[4:])
-    return path
-
-
-def _channel(writer: asyncio.StreamWriter, watcher: asyncio.Future):  # type: ignore[no-untyped-def]
-    """send() and pause() for one streamed response; both notice a client that left."""
-
-    async def send(data: bytes) -> None:
-        if watcher.done():
-            raise ClientGone
-        if data:  # an empty chunk would end the body
-            writer.write(chunk(data))
-            await writer.drain()
-
-    async def pause(seconds: float) -> None:
-        if seconds <= 0:
-            return
-        done, _ = await asyncio.wait({watcher}, timeout=seconds)
-        if done:
-            raise ClientGone
-
-    return send, pause
-
-
-def _auth_error(protocol: str = "openai") -> dict[str, Any]:
-    if protocol == "anthropic":
-        return anthropic_wire.error_body("authentication_error", "invalid x-api-key")
-    if protocol == "ollama":
-        return {"error": "unauthorized"}
-    if protocol == "gemini":
-        return gemini_wire.error(401, "UNAUTHENTICATED", "API key not valid.")
-    return {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
-                      "code": "invalid_api_key"}}  # fmt: skip
-
-
-def _whole_response(model: str, tokens: list[str], script: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(tokens)},
-                     "finish_reason": script.get("finish_reason", "stop")}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": len(tokens), "total_tokens": len(tokens) + 1},
-    }  # fmt: skip
+        await send(sse_chunk("[DONE]"))
 
 
 def main() -> None:

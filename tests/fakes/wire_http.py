@@ -1,5 +1,5 @@
 """Just enough HTTP/1.1 for the fake provider: read the requests of a keep-alive connection,
-send a JSON or raw answer."""
+send a JSON or raw answer, stream a chunked body while noticing a client that left."""
 
 from __future__ import annotations
 
@@ -113,3 +113,27 @@ LAST_CHUNK = b"0\r\n\r\n"
 
 def chunk(data: bytes) -> bytes:
     return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+class ClientGone(Exception):
+    """The client closed the connection while an answer was being sent."""
+
+
+def stream_channel(writer: asyncio.StreamWriter, watcher: asyncio.Future):  # type: ignore[no-untyped-def]
+    """send() and pause() for one streamed response; both notice a client that left."""
+
+    async def send(data: bytes) -> None:
+        if watcher.done():
+            raise ClientGone
+        if data:  # an empty chunk would end the body
+            writer.write(chunk(data))
+            await writer.drain()
+
+    async def pause(seconds: float) -> None:
+        if seconds <= 0:
+            return
+        done, _ = await asyncio.wait({watcher}, timeout=seconds)
+        if done:
+            raise ClientGone
+
+    return send, pause
