@@ -28,6 +28,7 @@ urlpatterns = [
     path("c/<int:pk>/panes/<int:pane_id>/duplicate/", panes.duplicate, name="pane-duplicate"),
     path("c/<int:pk>/panes/<int:pane_id>/move/", panes.move, name="pane-move"),
     path("c/<int:pk>/panes/<int:pane_id>/remove/", panes.remove, name="pane-remove"),
+    path("c/<int:pk>/panes/<int:pane_id>/code/", panes.view_code, name="pane-code"),
     path("c/<int:pk>/sync/", panes.sync, name="conversation-sync"),
     # Messages (chat/views/messages.py)
     path("messages/<int:pk>/raw/", messages.raw, name="message-raw"),

@@ -259,11 +259,15 @@ class AnthropicChatModel(BaseChatModel):
                 return json.dumps(call.arguments)
         return response.text
 
+    def headers(self) -> dict[str, str]:
+        return {"content-type": "application/json", "accept": "text/event-stream",
+                **self.auth_headers(self.config.api_key)}  # fmt: skip
+
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = orjson.dumps(self.build_body(messages))
-        headers = {"content-type": "application/json", "accept": "text/event-stream",
-                   **self.auth_headers(self.config.api_key)}  # fmt: skip
-        async for batch in post_stream(self, self.endpoint, body, headers, AnthropicDecoder()):
+        async for batch in post_stream(
+            self, self.endpoint, body, self.headers(), AnthropicDecoder()
+        ):
             yield batch
 
 

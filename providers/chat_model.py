@@ -173,6 +173,11 @@ class BaseChatModel:
         """The URL a chat request is sent to (each protocol's own)."""
         return ""
 
+    def headers(self) -> dict[str, str]:
+        """The headers of a chat request, credentials included (a protocol that signs or
+        fetches a token adds its own when sending)."""
+        return {"content-type": "application/json", **self.auth_headers(self.config.api_key)}
+
     def request_url(self) -> str:
         """`endpoint` as it may be shown and stored: without its query string (Azure's API
         version), fragment or user:password."""

@@ -222,8 +222,7 @@ class OllamaChatModel(BaseChatModel):
 
     async def _astream_once(self, messages: list[Message]) -> AsyncIterator[list[StreamEvent]]:
         body = orjson.dumps(self.build_body(messages))
-        headers = {"content-type": "application/json", **self.auth_headers(self.config.api_key)}
-        async for batch in post_stream(self, self.endpoint, body, headers, OllamaDecoder()):
+        async for batch in post_stream(self, self.endpoint, body, self.headers(), OllamaDecoder()):
             yield batch
 
 

@@ -25,7 +25,8 @@ class RunPlan:
         return any(message.attached for message in self.history)  # loaded with the history
 
 
-def _model_for(run: Run) -> Any:
+def model_for(run: Run) -> Any:
+    """The chat model a run talks to, built from its snapshot and its connection."""
     if run.connection is None:
         raise llm.ConfigurationError(
             "The connection of this pane was deleted; choose another connection."
@@ -46,7 +47,7 @@ def _model_for(run: Run) -> Any:
 
 def prepare(run: Run) -> RunPlan:
     """Build the chat model and read the history of a run (sync: touches the database)."""
-    return RunPlan(run, _model_for(run), store.history_for(run))
+    return RunPlan(run, model_for(run), store.history_for(run))
 
 
 def prepared_or_none(runs: list[Run]) -> list[RunPlan | None]:
@@ -57,7 +58,7 @@ def prepared_or_none(runs: list[Run]) -> list[RunPlan | None]:
     plans: list[RunPlan | None] = []
     for run in runs:
         try:
-            plans.append(RunPlan(run, _model_for(run), histories[str(run.pk)]))
+            plans.append(RunPlan(run, model_for(run), histories[str(run.pk)]))
         except (llm.ProviderError, SecretDecryptionError):
             plans.append(None)
     return plans

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
 from chat.engine import events, fanout, store
@@ -18,6 +18,7 @@ from chat.engine.runs import request_stop
 from chat.models import Conversation, Pane
 from chat.pane_settings import apply, copied_settings
 from chat.run_settings import parse_run_settings
+from chat.view_code import all_code as pane_code
 from connections.models import Connection
 
 FULL = f"A conversation has at most {Pane.MAX_PER_CONVERSATION} panes; remove one first."
@@ -144,3 +145,12 @@ def sync(request: HttpRequest, pk: int) -> HttpResponse:
     conversation.sync_settings = request.POST.get("sync_settings") == "on"
     conversation.save(update_fields=["sync_settings", "updated_at"])
     return HttpResponse(status=204)
+
+
+@require_GET
+def view_code(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
+    """The View code dialog's content: the pane's request as curl, Python and LangChain."""
+    conversation = _conversation(request, pk)
+    pane = _pane(request, conversation, pane_id)
+    context = {"pane": pane, **pane_code(pane)}
+    return render(request, "chat/partials/view_code.html", context)

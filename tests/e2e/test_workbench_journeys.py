@@ -186,3 +186,25 @@ def test_add_a_message_by_hand_then_run_with_it_as_history(signed_in: Page, serv
         ("assistant", "Yes, written by hand."),
         ("user", "And now?"),
     ]
+
+
+def test_view_code_shows_each_language_and_copies_it(signed_in: Page, server, fake):
+    page = signed_in
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    connection = add_connection(page, server.url, fake.base_url)
+    new_conversation(page, connection, "fake-model")
+    send(page, "Show me the request")
+    assert wait_until_finished(page) == "done"
+    page.get_by_role("region", name="Pane 1").get_by_role("button", name="View code").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("tab", name="curl")).to_have_attribute("aria-selected", "true")
+    expect(dialog.get_by_role("tabpanel")).to_contain_text("Show me the request")
+    page.screenshot(path=str(SHOTS / "view-code.png"))
+    dialog.get_by_role("tab", name="Python").click()
+    expect(dialog.get_by_role("tabpanel")).to_contain_text("httpx.stream")
+    dialog.get_by_role("button", name="Copy").click()
+    assert page.evaluate("navigator.clipboard.readText()").startswith("import json")
+    dialog.get_by_role("tab", name="LangChain").click()
+    expect(dialog.get_by_role("tabpanel")).to_contain_text("init_chat_model")
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
