@@ -67,6 +67,7 @@ def _run_and_history(pane: Pane) -> tuple[Run, list[Message], bool]:
     spec = PaneSpec.of(pane)
     if spec.connection is None or not spec.model:
         raise NoCode(spec.problem or "Choose a connection and a model first.")
+    # An unsaved run whose answer would come after every message: its history is all of them.
     run = Run(conversation_id=pane.conversation_id, pane=pane, message_id=2**62,
               **spec.run_fields())  # fmt: skip
     history = store.history_for(run)

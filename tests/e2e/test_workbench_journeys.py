@@ -79,11 +79,11 @@ def test_export_a_conversation_and_import_it_back(signed_in: Page, server, fake)
 
     page.get_by_text("Export", exact=True).click()
     with page.expect_download() as markdown:
-        page.get_by_role("link", name="Markdown").click()
+        page.get_by_role("link", name="Markdown", exact=True).click()
     text = Path(markdown.value.path()).read_text()
     assert text.startswith(f"# Remember {word}") and "print('hi')" in text
     with page.expect_download() as exported:
-        page.get_by_role("link", name="JSON (imports again)").click()
+        page.get_by_role("link", name="JSON (imports again)", exact=True).click()
     saved = exported.value.path()
 
     page.get_by_label("Conversation file (JSON)").set_input_files(saved)
