@@ -60,7 +60,7 @@ def search(user: Any, query: str) -> list[Found]:
         .only("id", "title", "updated_at")
         .order_by("-updated_at")[:RESULTS]
     )
-    in_text = [c.pk for c in found if query.lower() not in c.display_title.lower()]
+    in_text = [c.pk for c in found if query.lower() not in c.title.lower()]
     first_ids = (
         Message.objects.filter(conversation_id__in=in_text, content__icontains=query)
         .values("conversation_id")

@@ -95,3 +95,10 @@ def test_without_javascript_the_page_itself_filters_its_sidebar(member_client, l
 def test_a_signed_out_visitor_is_sent_to_sign_in(client, library):
     response = client.get("/c/search/", {"q": "lentil"})
     assert response.status_code in (302, 401) and "Dinner" not in response.content.decode()
+
+
+def test_an_untitled_conversation_found_by_its_text_shows_where(user, make_conversation):
+    untitled = make_conversation(user)  # shown as "New conversation"
+    Message.objects.create(conversation=untitled, role="user", content="brand new plans")
+    [found] = search(user, "new plans")
+    assert found.conversation.pk == untitled.pk and found.snippet[1] == "new plans"
