@@ -84,3 +84,14 @@ def test_each_finished_message_offers_fork_from_here(two_turns):
     html = message_html(MessageDisplay.of(said["b2"], related=False), 0)
     assert f'hx-post="{reverse("message-fork", args=[said["b2"].pk])}"' in html
     assert ">Fork from here</button>" in html
+
+
+def test_an_answer_of_tool_calls_only_can_be_forked_and_deleted_but_has_nothing_to_copy(
+    two_turns,
+):
+    _conversation, said = two_turns
+    calls = said["a2"]
+    calls.content, calls.tool_calls = "", [{"id": "c1", "name": "clock", "arguments": {}}]
+    html = message_html(MessageDisplay.of(calls, related=False), 0)
+    assert ">Fork from here</button>" in html and 'aria-label="Delete message"' in html
+    assert 'aria-label="Copy message"' not in html
