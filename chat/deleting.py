@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.db.models import Q
 
-from chat.engine import events, fanout
+from chat.engine import fanout
 from chat.engine.runs import request_stop
 from chat.models import Message, Run
 
@@ -37,5 +37,5 @@ def delete_message(message: Message) -> int:
         count = going.count()
         going.delete()
     conversation_id = message.conversation_id
-    async_to_sync(fanout.publish)(conversation_id, events.panes_changed(conversation_id))
+    fanout.panes_changed_from_sync(conversation_id)
     return count

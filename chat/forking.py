@@ -42,28 +42,26 @@ def fork(conversation: Conversation, until: Message, owner) -> Conversation:  # 
             )  # fmt: skip
             for pane in conversation.panes.order_by("position")
         }
-        turns: dict[int, Turn] = {}
-        for message in kept(conversation, until):
-            turn = None
-            if message.turn_id is not None:
-                turn = turns.get(message.turn_id)
-                if turn is None:
-                    original = message.turn
-                    turn = turns[message.turn_id] = Turn.objects.create(
-                        conversation=copy, requested_at=original.requested_at,
-                        finished_at=original.finished_at or original.requested_at,
-                    )  # fmt: skip
-            attached = list(message.attachments.all())
+        # One insert per table, however long the conversation.
+        originals = list(kept(conversation, until))
+        old_turns = {m.turn_id: m.turn for m in originals if m.turn_id is not None}
+        turns = dict(zip(old_turns, Turn.objects.bulk_create([
+            Turn(conversation=copy, requested_at=turn.requested_at,
+                 finished_at=turn.finished_at or turn.requested_at)
+            for turn in old_turns.values()
+        ]), strict=True))  # fmt: skip
+        attached = [list(message.attachments.all()) for message in originals]
+        for message in originals:
             message.pk = None  # saved as a new row
-            message.conversation, message.turn = copy, turn
+            message.conversation, message.turn = copy, turns.get(message.turn_id)
             message.pane = panes.get(message.pane_id) if message.pane_id else None
-            message.save(force_insert=True)
-            Attachment.objects.bulk_create([
-                Attachment(conversation=copy, message=message, blob_id=a.blob_id, kind=a.kind,
-                           name=a.name, original_type=a.original_type,
-                           original_size=a.original_size, media_type=a.media_type,
-                           width=a.width, height=a.height, duration_s=a.duration_s,
-                           detail=a.detail, notes=a.notes, created_by=owner)
-                for a in attached
-            ])  # fmt: skip
+        copies = Message.objects.bulk_create(originals)
+        Attachment.objects.bulk_create([
+            Attachment(conversation=copy, message=message, blob_id=a.blob_id, kind=a.kind,
+                       name=a.name, original_type=a.original_type,
+                       original_size=a.original_size, media_type=a.media_type,
+                       width=a.width, height=a.height, duration_s=a.duration_s,
+                       detail=a.detail, notes=a.notes, created_by=owner)
+            for message, theirs in zip(copies, attached, strict=True) for a in theirs
+        ])  # fmt: skip
     return copy

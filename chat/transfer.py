@@ -288,24 +288,24 @@ def _write(user: Any, data: dict[str, Any], media: dict, written: list[str]) -> 
         )  # fmt: skip
         for position, pane in enumerate(data["panes"])
     ]
-    turns: dict[int, Turn] = {}
+    # One insert per table, whatever the number of messages (a file may hold thousands).
     now = timezone.now()
-    for number, item in enumerate(data["messages"]):
-        turn = None
-        if item.get("turn") is not None:
-            turn = turns.get(item["turn"])
-            if turn is None:
-                turn = turns[item["turn"]] = Turn.objects.create(
-                    conversation=conversation, requested_at=now, finished_at=now
-                )
-        message = Message.objects.create(
-            conversation=conversation, turn=turn,
+    turn_numbers = sorted({m["turn"] for m in data["messages"] if m.get("turn") is not None})
+    turns = dict(zip(turn_numbers, Turn.objects.bulk_create(
+        [Turn(conversation=conversation, requested_at=now, finished_at=now) for _ in turn_numbers]
+    ), strict=True))  # fmt: skip
+    messages = Message.objects.bulk_create([
+        Message(
+            conversation=conversation, turn=turns.get(item.get("turn")),
             pane=panes[item["pane"]] if item.get("pane") is not None else None,
             role=item["role"], content=item.get("content", ""),
             reasoning=item.get("reasoning", ""), status=item.get("status", "done"),
             tool_calls=item.get("tool_calls") or [], tool_call_id=item.get("tool_call_id", ""),
             tool_name=item.get("tool_name", ""),
-        )  # fmt: skip
+        )
+        for item in data["messages"]
+    ])  # fmt: skip
+    for number, item in enumerate(data["messages"]):
         for index, attachment in enumerate(item.get("attachments", [])):
             raw, kind, processed = media[(number, index)]
             sha = hashlib.sha256(processed.data).hexdigest()
@@ -313,6 +313,6 @@ def _write(user: Any, data: dict[str, Any], media: dict, written: list[str]) -> 
                 written.append(blob_path(Blob(sha256=sha), sha))
             attachments.save_normalized(
                 conversation, user, attachment["name"], attachment["media_type"], raw, kind,
-                processed, message=message, detail=attachment.get("detail", ""),
+                processed, message=messages[number], detail=attachment.get("detail", ""),
             )  # fmt: skip
     return conversation

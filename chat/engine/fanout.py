@@ -21,6 +21,7 @@ import logging
 from collections import defaultdict
 from typing import Any, Protocol
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -137,3 +138,10 @@ async def publish(conversation_id: int, event: dict[str, Any]) -> None:
     for loop, other in list(_hubs.items()):
         if other is not here and not loop.is_closed():
             loop.call_soon_threadsafe(other.hand_out, conversation_id, event)
+
+
+def panes_changed_from_sync(conversation_id: int) -> None:
+    """From a view (sync code): every tab of the conversation redraws its panes."""
+    from chat.engine.events import panes_changed  # events imports the models; fanout does not
+
+    async_to_sync(publish)(conversation_id, panes_changed(conversation_id))

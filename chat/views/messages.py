@@ -4,7 +4,6 @@ hand" (chat/by_hand.py)."""
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import permissions
 from chat.by_hand import ByHand, NotAdded, add_by_hand
 from chat.deleting import delete_message
-from chat.engine import events, fanout
+from chat.engine import fanout
 from chat.forking import fork
 from chat.models import Conversation, Message
 
@@ -60,5 +59,5 @@ def add(request: HttpRequest, pk: int) -> HttpResponse:
         add_by_hand(conversation, entry)
     except NotAdded as refused:
         return HttpResponse(str(refused), status=400, content_type="text/plain; charset=utf-8")
-    async_to_sync(fanout.publish)(conversation.pk, events.panes_changed(conversation.pk))
+    fanout.panes_changed_from_sync(conversation.pk)
     return HttpResponse(status=204)  # every tab, this one too, redraws its panes

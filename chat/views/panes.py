@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
-from chat.engine import events, fanout, store
+from chat.engine import fanout, store
 from chat.engine.runs import request_stop
 from chat.models import Conversation, Pane
 from chat.pane_settings import apply, copied_settings
@@ -37,7 +37,7 @@ def _pane(request: HttpRequest, conversation: Conversation, pane_id: int) -> Pan
 
 def _changed(conversation: Conversation) -> HttpResponse:
     """Every tab of the conversation reloads its panes (this one too, through its socket)."""
-    async_to_sync(fanout.publish)(conversation.pk, events.panes_changed(conversation.pk))
+    fanout.panes_changed_from_sync(conversation.pk)
     return HttpResponse(status=204)
 
 

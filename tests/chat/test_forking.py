@@ -95,3 +95,25 @@ def test_an_answer_of_tool_calls_only_can_be_forked_and_deleted_but_has_nothing_
     html = message_html(MessageDisplay.of(calls, related=False), 0)
     assert ">Fork from here</button>" in html and 'aria-label="Delete message"' in html
     assert 'aria-label="Copy message"' not in html
+
+
+def test_a_fork_costs_the_same_queries_however_long_the_conversation(user, two_turns):
+    from django.db import connection as database
+    from django.test.utils import CaptureQueriesContext
+
+    from chat.forking import fork
+
+    conversation, said = two_turns
+
+    def queries() -> int:
+        last = conversation.messages.order_by("-pk").first()
+        with CaptureQueriesContext(database) as captured:
+            fork(conversation, last, user)
+        return len(captured.captured_queries)
+
+    short = queries()
+    for number in range(10):
+        turn = Turn.objects.create(conversation=conversation)
+        Message.objects.create(conversation=conversation, turn=turn, role="user",
+                               content=f"More {number}")  # fmt: skip
+    assert queries() == short
