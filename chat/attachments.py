@@ -68,15 +68,20 @@ def _read(upload: UploadedFile, limit_bytes: int) -> bytes:
     return upload.read()
 
 
-def store_upload(conversation: Conversation, user: Any, upload: UploadedFile) -> Attachment:
-    """Normalise one uploaded file and store it. Refused files raise MediaRejected and leave
-    no row and no file behind."""
+def checked_upload(upload: UploadedFile) -> tuple[str, str, bytes, str, ImageFile | AudioFile]:
+    """(name, claimed type, bytes, kind, normalised file) of one uploaded file; raises
+    MediaRejected when it cannot be used. Writes nothing."""
     limit = max(settings.PLAYGROUND_MAX_IMAGE_MB, settings.PLAYGROUND_MAX_AUDIO_MB) * MB
     data = _read(upload, int(limit))
     claimed = (upload.content_type or "").lower()
     kind, processed = normalized(data, claimed)
-    return save_normalized(conversation, user, upload.name or "attachment", claimed, data,
-                           kind, processed)  # fmt: skip
+    return upload.name or "attachment", claimed, data, kind, processed
+
+
+def store_upload(conversation: Conversation, user: Any, upload: UploadedFile) -> Attachment:
+    """Normalise one uploaded file and store it. Refused files raise MediaRejected and leave
+    no row and no file behind."""
+    return save_normalized(conversation, user, *checked_upload(upload))
 
 
 def normalized(data: bytes, claimed: str) -> tuple[str, ImageFile | AudioFile]:
@@ -137,6 +142,19 @@ def _save(data: bytes, media_type: str, fields: dict[str, Any]) -> Attachment:
         if written:
             default_storage.delete(written)
         raise
+
+
+def copied(attachment: Attachment, conversation: Conversation, message: Any, owner: Any
+           ) -> Attachment:  # fmt: skip
+    """An unsaved copy of `attachment` for another message (a fork, a re-run, an edit): the
+    same stored bytes, by reference."""
+    return Attachment(
+        conversation=conversation, message=message, blob_id=attachment.blob_id,
+        kind=attachment.kind, name=attachment.name, original_type=attachment.original_type,
+        original_size=attachment.original_size, media_type=attachment.media_type,
+        width=attachment.width, height=attachment.height, duration_s=attachment.duration_s,
+        detail=attachment.detail, notes=attachment.notes, created_by=owner,
+    )  # fmt: skip
 
 
 def max_recording_seconds() -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from chat.engine import paths
 from chat.models import Conversation, Message, Turn
 
 ROLES = {"user": "User", "assistant": "Assistant", "tool": "Tool call and result"}
@@ -66,7 +67,9 @@ def add_by_hand(conversation: Conversation, entry: ByHand) -> list[Message]:
         raise NotAdded("Wait for the answers to finish (or stop them) before adding a message.")
     now = timezone.now()
     with transaction.atomic():
-        turn = Turn.objects.create(conversation=conversation, requested_at=now, finished_at=now)
+        follows = paths.leaf(paths.turns_of([conversation.pk])[conversation.pk])
+        turn = Turn.objects.create(conversation=conversation, requested_at=now, finished_at=now,
+                                   parent=follows)  # fmt: skip
         common = {"conversation": conversation, "turn": turn, "status": Message.Status.DONE}
         if entry.role == "user":
             added = [Message.objects.create(role=Message.Role.USER, content=entry.text, **common)]

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from chat.engine import fanout
 from chat.engine.runs import request_stop
-from chat.models import Message, Run
+from chat.models import Message, Run, Turn
 
 
 def doomed(message: Message):
@@ -27,6 +27,21 @@ def doomed(message: Message):
     )
 
 
+def _remove_turn(turn_id: int) -> None:
+    """The emptied turn leaves the tree: what followed it follows its parent, and when it was
+    the shown branch of several, the newest other one is shown."""
+    turn = Turn.objects.filter(pk=turn_id).first()
+    if turn is None:
+        return
+    Turn.objects.filter(parent_id=turn.pk).update(parent_id=turn.parent_id)
+    turn.delete()
+    beside = Turn.objects.filter(conversation_id=turn.conversation_id, parent_id=turn.parent_id)
+    if turn.active and not beside.filter(active=True).exists():
+        newest = beside.order_by("-created_at", "-pk").first()
+        if newest is not None:
+            Turn.objects.filter(pk=newest.pk).update(active=True)
+
+
 def delete_message(message: Message) -> int:
     """Delete `message` and what goes with it; how many messages went."""
     going = doomed(message)
@@ -35,7 +50,10 @@ def delete_message(message: Message) -> int:
         async_to_sync(request_stop)(str(run_id))
     with transaction.atomic():
         count = going.count()
+        whole_turn = message.role == Message.Role.USER and message.pane_id is None
         going.delete()
+        if whole_turn and message.turn_id is not None:
+            _remove_turn(message.turn_id)
     conversation_id = message.conversation_id
     fanout.panes_changed_from_sync(conversation_id)
     return count

@@ -126,6 +126,14 @@ class MessageDisplay:
     tool_name: str = ""
     attachments: list[AttachmentDisplay] = field(default_factory=list)
     run: RunDisplay | None = None
+    alternative: int = 1
+    # Where it stands among its alternatives (a pane's answers to its turn; for a shared
+    # message, the turn's branches): which, 1-based, and how many. The switcher ("◀ 2 / 3 ▶")
+    # is drawn on the first message of that part of the turn, when there is a choice.
+    position: int = 1
+    count: int = 1
+    first_in_turn: bool = True
+    edited: bool = False
 
     @classmethod
     def of(cls, message: Message, *, related: bool = True) -> MessageDisplay:
@@ -152,7 +160,16 @@ class MessageDisplay:
             tool_name=message.tool_name,
             attachments=attached,
             run=RunDisplay.of(run) if run is not None else None,
+            alternative=message.alternative,
+            position=getattr(message, "shown_position", (1, 1))[0],
+            count=getattr(message, "shown_position", (1, 1))[1],
+            first_in_turn=getattr(message, "first_in_turn", True),
+            edited=message.edited_from_id is not None,
         )
+
+    @property
+    def switcher(self) -> bool:
+        return self.first_in_turn and self.count > 1
 
     @property
     def key(self) -> str:

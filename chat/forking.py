@@ -7,26 +7,29 @@ requests of its own)."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 
+from chat import attachments
+from chat.engine import paths
 from chat.models import Attachment, Conversation, Message, Pane, Turn
 from chat.pane_settings import copied_settings
 
 FORK_SUFFIX = " (fork)"
 
 
-def kept(conversation: Conversation, until: Message):
-    """The messages a fork from `until` keeps, in order."""
-    earlier = Q(turn__isnull=False, turn_id__lt=until.turn_id) if until.turn_id else Q(pk__lt=0)
-    same_turn = Q(turn_id=until.turn_id, pk__lte=until.pk) if until.turn_id else Q()
-    no_turn = Q(turn__isnull=True, pk__lte=until.pk)
-    return (
-        conversation.messages.filter(earlier | same_turn | no_turn)
-        .exclude(status=Message.Status.STREAMING)
-        .select_related("turn")
-        .prefetch_related("attachments")
-        .order_by("pk")
-    )
+def kept(conversation: Conversation, until: Message) -> list[Message]:
+    """The messages a fork from `until` keeps, in order: its branch as shown (each pane's
+    chosen answers, no replaced revision), and of its own turn what came up to it."""
+    turns = paths.turns_of([conversation.pk])[conversation.pk]
+    everything = list(conversation.messages.select_related("turn").prefetch_related("attachments"))
+    path = paths.ancestry(turns, until.turn_id) if until.turn_id else []
+    mark = (until.created_at, until.pk)
+    return [
+        message
+        for message in paths.on_path(everything, path, paths.Alternatives.of(everything))
+        if message.status != Message.Status.STREAMING
+        and (message.turn_id != until.turn_id or (message.created_at, message.pk) <= mark)
+        and (message.turn_id is not None or message.pk <= until.pk)
+    ]
 
 
 def fork(conversation: Conversation, until: Message, owner) -> Conversation:  # type: ignore[no-untyped-def]
@@ -43,25 +46,23 @@ def fork(conversation: Conversation, until: Message, owner) -> Conversation:  # 
             for pane in conversation.panes.order_by("position")
         }
         # One insert per table, however long the conversation.
-        originals = list(kept(conversation, until))
+        originals = kept(conversation, until)
         old_turns = {m.turn_id: m.turn for m in originals if m.turn_id is not None}
         turns = dict(zip(old_turns, Turn.objects.bulk_create([
             Turn(conversation=copy, requested_at=turn.requested_at,
                  finished_at=turn.finished_at or turn.requested_at)
             for turn in old_turns.values()
         ]), strict=True))  # fmt: skip
+        paths.chain(list(turns.values()))
         attached = [list(message.attachments.all()) for message in originals]
         for message in originals:
             message.pk = None  # saved as a new row
             message.conversation, message.turn = copy, turns.get(message.turn_id)
             message.pane = panes.get(message.pane_id) if message.pane_id else None
+            message.alternative, message.edited_from = 1, None  # only the shown ones come
         copies = Message.objects.bulk_create(originals)
         Attachment.objects.bulk_create([
-            Attachment(conversation=copy, message=message, blob_id=a.blob_id, kind=a.kind,
-                       name=a.name, original_type=a.original_type,
-                       original_size=a.original_size, media_type=a.media_type,
-                       width=a.width, height=a.height, duration_s=a.duration_s,
-                       detail=a.detail, notes=a.notes, created_by=owner)
+            attachments.copied(a, copy, message, owner)
             for message, theirs in zip(copies, attached, strict=True) for a in theirs
         ])  # fmt: skip
     return copy

@@ -64,9 +64,20 @@ class Pane(models.Model):
 
 class Turn(models.Model):
     """One user message answered by every pane. `requested_at` is when its runs were asked
-    to start; `start_spread_ms` how far apart their requests left (design §7)."""
+    to start; `start_spread_ms` how far apart their requests left (design §7).
+
+    Turns form a tree: each follows its `parent`. "Re-run from here" starts a sibling of a
+    turn, keeping the old turn and everything after it as another branch; among siblings one
+    is `active` (shown, and followed by later sends). Regenerating keeps a pane's earlier
+    answers to the turn as alternatives; `chosen` says which one each pane shows and sends
+    on (chat.engine.paths)."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="turns")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    active = models.BooleanField(default=True)
+    chosen = models.JSONField(default=dict, blank=True)  # {"<pane id>": alternative number}
     created_at = models.DateTimeField(auto_now_add=True)
     requested_at = models.DateTimeField(null=True, blank=True)
     start_spread_ms = models.FloatField(null=True, blank=True)
@@ -104,6 +115,13 @@ class Message(models.Model):
     # back as answer text).
     reasoning = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE)
+    # Which of a pane's answers to its turn this belongs to (Regenerate adds one; Turn.chosen).
+    alternative = models.PositiveSmallIntegerField(default=1)
+    # Editing makes a new revision; the old row stays, hidden, for the runs that sent it.
+    replaced = models.BooleanField(default=False)
+    edited_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
     # An assistant's tool calls: [{"id", "name", "arguments": {...}, "signature"?}].
     tool_calls = models.JSONField(default=list, blank=True)
     # A tool message answers one call: its id, and the tool's name (Gemini wants the name).

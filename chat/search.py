@@ -53,7 +53,9 @@ def search(user: Any, query: str) -> list[Found]:
     query = cleaned(query)
     if not query:
         return []
-    said = Message.objects.filter(content__icontains=query).values("conversation_id")
+    said = Message.objects.filter(content__icontains=query, replaced=False).values(
+        "conversation_id"
+    )
     found = list(
         permissions.visible(user, Conversation.objects)
         .filter(Q(title__icontains=query) | Q(pk__in=said))

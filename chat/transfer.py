@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat import attachments
+from chat.engine import paths
 from chat.models import Attachment, Blob, Conversation, Message, Pane, Turn, blob_path
 from chat.run_settings import FIELDS
 from chat.tool_settings import parse_tool_settings
@@ -104,12 +105,15 @@ SCHEMA = {
 
 
 def _messages(conversation: Conversation) -> list[Message]:
-    return list(
+    """What the conversation shows: its shown branch, each pane's chosen answers, the latest
+    revision of every message (chat.engine.paths)."""
+    turns = paths.turns_of([conversation.pk])[conversation.pk]
+    everything = list(
         conversation.messages.exclude(status=Message.Status.STREAMING)
         .select_related("run")
         .prefetch_related("attachments__blob")
-        .order_by("pk")
     )
+    return paths.on_path(everything, paths.shown_path(turns), paths.Alternatives.of(everything))
 
 
 def export_data(conversation: Conversation) -> dict[str, Any]:
@@ -294,6 +298,7 @@ def _write(user: Any, data: dict[str, Any], media: dict, written: list[str]) -> 
     turns = dict(zip(turn_numbers, Turn.objects.bulk_create(
         [Turn(conversation=conversation, requested_at=now, finished_at=now) for _ in turn_numbers]
     ), strict=True))  # fmt: skip
+    paths.chain(list(turns.values()))
     messages = Message.objects.bulk_create([
         Message(
             conversation=conversation, turn=turns.get(item.get("turn")),

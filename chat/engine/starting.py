@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from chat.attachments import attachments_for_send, check_model_takes
+from chat.engine import paths
 from chat.engine.specs import PaneSpec
 from chat.engine.store import panes_by_conversation
 from chat.models import Attachment, Conversation, Message, Pane, Run, Turn
@@ -68,7 +68,7 @@ class _Plan:
     refused: list[Run] = field(default_factory=list)
 
 
-def _refusal(spec: PaneSpec, attachments: list[Attachment]) -> tuple[str, str]:
+def refusal(spec: PaneSpec, attachments: list[Attachment]) -> tuple[str, str]:
     """(the field it concerns, why this pane cannot answer), or ("", "") when it can."""
     if spec.connection is None:
         return "connection", spec.problem
@@ -86,7 +86,7 @@ def _check(send: Send, panes: list[Pane]) -> _Plan:
     the composer) or its attachments cannot be sent."""
     attachments = attachments_for_send(send.conversation, send.attachment_ids, send.details)
     specs = [PaneSpec.of(pane) for pane in panes]
-    refusals = [_refusal(spec, attachments) for spec in specs]
+    refusals = [refusal(spec, attachments) for spec in specs]
     if all(reason for _field, reason in refusals):
         if len(panes) == 1:
             raise ValidationError({refusals[0][0]: refusals[0][1]})
@@ -115,7 +115,7 @@ def _answer_rows(plan: _Plan) -> list[tuple[Pane, PaneSpec, str, Message]]:
     return rows
 
 
-def _run_row(turn: Turn, pane: Pane, spec: PaneSpec, reason: str, answer: Message) -> Run:
+def run_row(turn: Turn, pane: Pane, spec: PaneSpec, reason: str, answer: Message) -> Run:
     run = Run(
         conversation_id=turn.conversation_id, pane=pane, turn=turn, message=answer,
         status=Run.Status.ERROR if reason else Run.Status.STREAMING, **spec.run_fields(),
@@ -143,8 +143,10 @@ def _save(plans: list[_Plan]) -> None:
     )
     for title, pks in untitled.items():
         Conversation.objects.filter(pk__in=pks).update(title=title)
+    turns = paths.turns_of(plan.send.conversation.pk for plan in plans)
     for plan in plans:
-        plan.turn = Turn(conversation=plan.send.conversation, requested_at=now)
+        follows = paths.leaf(turns[plan.send.conversation.pk])
+        plan.turn = Turn(conversation=plan.send.conversation, requested_at=now, parent=follows)
     Turn.objects.bulk_create([plan.turn for plan in plans])
     for plan in plans:
         plan.user_message = Message(conversation=plan.send.conversation, turn=plan.turn,
@@ -152,7 +154,7 @@ def _save(plans: list[_Plan]) -> None:
     Message.objects.bulk_create([plan.user_message for plan in plans])
     rows = [(plan, row) for plan in plans for row in _answer_rows(plan)]
     Message.objects.bulk_create([answer for _plan, (*_rest, answer) in rows])
-    runs = [(plan, _run_row(plan.turn, *row)) for plan, row in rows]
+    runs = [(plan, run_row(plan.turn, *row)) for plan, row in rows]
     Run.objects.bulk_create([run for _plan, run in runs])
     for plan, run in runs:
         (plan.refused if run.status == Run.Status.ERROR else plan.runs).append(run)
@@ -232,10 +234,11 @@ def start_tool_turn(
         )
         if answered is None or not answered.tool_calls or answered.pane is None:
             raise ToolResultsError("Those tool calls are gone; reload the page.")
-        later = Message.objects.filter(conversation=conversation, pk__gt=answered.pk).filter(
-            Q(pane=answered.pane) | Q(pane__isnull=True)
-        )
-        if later.exists():
+        later = Message.objects.filter(
+            turn=answered.turn, pane=answered.pane, alternative=answered.alternative,
+            replaced=False, pk__gt=answered.pk,
+        )  # fmt: skip
+        if later.exists() or Turn.objects.filter(parent=answered.turn_id).exists():
             raise ToolResultsError(
                 "The conversation went on after these tool calls; only the latest answer's "
                 "calls can be answered."
@@ -255,6 +258,7 @@ def start_tool_turn(
                 content=results[call["id"]].strip(),
                 tool_call_id=call["id"],
                 tool_name=call["name"],
+                alternative=answered.alternative,
             )  # fmt: skip
             for call in answered.tool_calls
         ]
@@ -262,8 +266,9 @@ def start_tool_turn(
         answer = Message.objects.create(
             conversation=conversation, turn=answered.turn, pane=answered.pane,
             role=Message.Role.ASSISTANT, status=Message.Status.STREAMING,
+            alternative=answered.alternative,
         )  # fmt: skip
-        run = _run_row(answered.turn, answered.pane, spec, "", answer)
+        run = run_row(answered.turn, answered.pane, spec, "", answer)
         run.save(force_insert=True)
         conversation.save(update_fields=["updated_at"])
     return StartedTurn(answered.turn, tool_messages, [run], answered=answered)

@@ -11,9 +11,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from chat.engine import paths
 from chat.models import Attachment, Conversation, Message, Pane, Run, Turn
 from connections import prices
 
@@ -50,44 +50,55 @@ def with_attachments(messages: list[Message]) -> list[Message]:
     return messages
 
 
-# What counts as said: every user message and tool result, and answers that were given — a
-# stopped answer counts as what was said; a failed one does not.
-SAID = (
-    Q(role__in=[Message.Role.USER, Message.Role.TOOL])
-    | Q(status__in=[Message.Status.DONE, Message.Status.STOPPED], content__gt="")
-    | (Q(status=Message.Status.DONE) & ~Q(tool_calls=[]))
-)
+def said(message: Message) -> bool:
+    """What counts as said: every user message and tool result, and answers that were given
+    — a stopped answer counts as what was said; a failed one does not."""
+    if message.role in (Message.Role.USER, Message.Role.TOOL):
+        return True
+    if message.status in (Message.Status.DONE, Message.Status.STOPPED) and message.content:
+        return True
+    return message.status == Message.Status.DONE and bool(message.tool_calls)
+
+
+def _alternative_of(run: Run) -> int:
+    return run.message.alternative if Run.message.is_cached(run) else 1
+
+
+def _history(run: Run, turns: list[Turn], messages: list[Message]) -> list[Message]:
+    """The run's branch up to its turn, each earlier turn with the pane's chosen answer, and
+    in its own turn the alternative it answers in, before its answer."""
+    if run.turn_id is not None:
+        path, current = paths.ancestry(turns, run.turn_id), (run.turn_id, _alternative_of(run))
+    else:  # what the pane would send now (View code before any run)
+        path, current = paths.shown_path(turns), None
+    shown = paths.on_path(messages, path, paths.Alternatives.of(messages),
+                          pane_id=run.pane_id, current=current)  # fmt: skip
+    return [m for m in shown if m.pk < run.message_id and said(m)]
 
 
 def history_for(run: Run) -> list[Message]:
     """What the run's model sees before its answer: the shared user messages and its own
-    pane's answers and tool results — never another pane's."""
-    return with_attachments(list(
-        Message.objects.filter(conversation_id=run.conversation_id, id__lt=run.message_id)
-        .filter(Q(pane__isnull=True) | Q(pane_id=run.pane_id))
-        .filter(SAID)
-        .order_by("created_at", "id")
-    ))  # fmt: skip
+    pane's answers and tool results — never another pane's, nor another branch's."""
+    return histories_for([run])[str(run.pk)]
 
 
 def histories_for(runs: list[Run]) -> dict[str, list[Message]]:
-    """history_for of many runs, by run id, in two queries whatever their number."""
+    """history_for of many runs, by run id, in three queries whatever their number."""
     if not runs:
         return {}
-    said: dict[int, list[Message]] = defaultdict(list)
-    for message in with_attachments(list(
-        Message.objects.filter(conversation_id__in={run.conversation_id for run in runs},
-                               id__lt=max(run.message_id for run in runs))
-        .filter(SAID).order_by("created_at", "id")
-    )):  # fmt: skip
-        said[message.conversation_id].append(message)
-    return {
-        str(run.pk): [
-            m for m in said[run.conversation_id]
-            if m.pk < run.message_id and (m.pane_id is None or m.pane_id == run.pane_id)
-        ]
+    conversation_ids = {run.conversation_id for run in runs}
+    turns = paths.turns_of(conversation_ids)
+    everything: dict[int, list[Message]] = defaultdict(list)
+    for message in Message.objects.filter(
+        conversation_id__in=conversation_ids, id__lt=max(run.message_id for run in runs)
+    ):
+        everything[message.conversation_id].append(message)
+    histories = {
+        str(run.pk): _history(run, turns[run.conversation_id], everything[run.conversation_id])
         for run in runs
-    }  # fmt: skip
+    }
+    with_attachments(list({m.pk: m for h in histories.values() for m in h}.values()))
+    return histories
 
 
 def load_run(run_id: str) -> Run:
@@ -116,8 +127,23 @@ def finish_run(
         message.tool_calls = tool_calls
         message.save(update_fields=["content", "reasoning", "status", "tool_calls"])
         message.run = run
+        if message.alternative > 1:  # a regenerated answer shows where it stands among them
+            _mark_position(message)
         ended_turn = _end_turn_if_done(run.turn_id)
     return message, ended_turn
+
+
+def _mark_position(message: Message) -> None:
+    numbers = sorted(set(
+        Message.objects.filter(turn_id=message.turn_id, pane_id=message.pane_id, replaced=False)
+        .values_list("alternative", flat=True)
+    ))  # fmt: skip
+    number = numbers.index(message.alternative) + 1 if message.alternative in numbers else 1
+    message.shown_position = (number, len(numbers))
+    message.first_in_turn = not Message.objects.filter(
+        turn_id=message.turn_id, pane_id=message.pane_id, alternative=message.alternative,
+        replaced=False, pk__lt=message.pk,
+    ).exists()  # fmt: skip
 
 
 def fail_run(run_id: str, text: str, message: str) -> None:
@@ -183,13 +209,30 @@ def mark_interrupted(run_id: str, message: str, *, older_than_seconds: float) ->
 
 
 def page_messages(conversation_id: int) -> list[Message]:
-    """A conversation's messages with their runs and attachments: three queries whatever the
-    number of messages or panes."""
-    return with_attachments(list(
-        Message.objects.filter(conversation_id=conversation_id)
-        .select_related("run")
-        .order_by("created_at", "id")
-    ))  # fmt: skip
+    """The messages a conversation shows, with their runs and attachments, each marked with
+    where it stands among its alternatives (chat.engine.paths): four queries whatever the
+    number of messages, panes or branches."""
+    turns = paths.turns_of([conversation_id])[conversation_id]
+    everything = list(Message.objects.filter(conversation_id=conversation_id).select_related("run"))
+    path = paths.shown_path(turns)
+    alternatives = paths.Alternatives.of(everything)
+    shown = paths.on_path(everything, path, alternatives)
+    by_turn = {turn.pk: turn for turn in path}
+    branches = paths.branch_positions(turns)
+    first_of: set[tuple[int, int | None]] = set()
+    for message in shown:
+        turn = by_turn.get(message.turn_id)  # type: ignore[arg-type]
+        if turn is None:
+            continue
+        if message.pane_id is None:
+            message.shown_position = branches.get(turn.pk, (1, 1))
+        else:
+            message.shown_position = alternatives.position(turn, message.pane_id,
+                                                           message.alternative)  # fmt: skip
+        # The switcher sits on the first message of its pane's (or the shared) part of a turn.
+        message.first_in_turn = (turn.pk, message.pane_id) not in first_of
+        first_of.add((turn.pk, message.pane_id))
+    return with_attachments(shown)
 
 
 def message_with_run(message_id: int) -> Message:

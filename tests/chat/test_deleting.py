@@ -21,8 +21,9 @@ def conversation_of_two_turns(user, make_conversation):
     left = Pane.objects.create(conversation=conversation, position=0, model="a")
     right = Pane.objects.create(conversation=conversation, position=1, model="b")
     said = {}
+    turn = None
     for number in (1, 2):
-        turn = Turn.objects.create(conversation=conversation)
+        turn = Turn.objects.create(conversation=conversation, parent=turn)
         said[f"q{number}"] = Message.objects.create(conversation=conversation, turn=turn,
                                                     role="user", content=f"Q{number}")  # fmt: skip
         for pane in (left, right):

@@ -22,8 +22,9 @@ def two_turns(user, make_conversation):
                                system_prompt="Be brief.", params={"temperature": 0.1})  # fmt: skip
     right = Pane.objects.create(conversation=conversation, position=1, model="b")
     said = {}
+    turn = None
     for number in (1, 2):
-        turn = Turn.objects.create(conversation=conversation)
+        turn = Turn.objects.create(conversation=conversation, parent=turn)
         said[f"q{number}"] = Message.objects.create(conversation=conversation, turn=turn,
                                                     role="user", content=f"Question {number}")  # fmt: skip
         for pane in (left, right):
@@ -112,8 +113,9 @@ def test_a_fork_costs_the_same_queries_however_long_the_conversation(user, two_t
         return len(captured.captured_queries)
 
     short = queries()
+    turn = conversation.turns.order_by("pk").last()
     for number in range(10):
-        turn = Turn.objects.create(conversation=conversation)
+        turn = Turn.objects.create(conversation=conversation, parent=turn)
         Message.objects.create(conversation=conversation, turn=turn, role="user",
                                content=f"More {number}")  # fmt: skip
     assert queries() == short
