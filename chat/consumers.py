@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 CATCHUP_TIMEOUT_SECONDS = 5.0
 LIVE_METRICS_SECONDS = 0.5  # how often a tab's live figures under an answer are redrawn
-ACTIONS = {"send", "tool_results", "stop"}
+ACTIONS = {"send", "tool_results", "regenerate", "rerun", "stop"}
 UNREADABLE = (
     "Playground could not read that message (it was not a message from this page). "
     "Reload the page and try again."
@@ -260,6 +260,8 @@ class ConversationConsumer(AsyncWebsocketConsumer):
                 await self.handle_send(data)
             elif action == "tool_results":
                 await self.handle_tool_results(data)
+            elif action in ("regenerate", "rerun"):
+                await self.handle_run_again(action, data)
             else:
                 pane = _field(data, "pane")
                 await turns.stop(self.conversation_id, self.user_id,
@@ -298,6 +300,21 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             )
         except turns.ToolResultsError as error:
             await self.send(text_data=frames.tool_errors(int(message_id), str(error)))
+
+    async def handle_run_again(self, action: str, data: dict[str, Any]) -> None:
+        """ "Regenerate" (a pane's answer, or every pane's for a shared message) or "Re-run
+        from here" (a shared message, on a new branch); a refusal is shown by the message."""
+        message_id = _field(data, "message_id")
+        if not message_id.isdigit():
+            await self.send(text_data=frames.composer_errors({"socket": [UNREADABLE]}))
+            return
+        try:
+            if action == "regenerate":
+                await turns.regenerate(self.conversation_id, self.user_id, int(message_id))
+            else:
+                await turns.rerun_from(self.conversation_id, self.user_id, int(message_id))
+        except turns.NotRerun as refused:
+            await self.send(text_data=frames.action_error(int(message_id), str(refused)))
 
     # -- from the channel layer --------------------------------------------------------------
 

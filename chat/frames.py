@@ -209,6 +209,15 @@ def tool_errors(message_id: int, text: str) -> str:
     )
 
 
+def action_error(message_id: int, text: str) -> str:
+    """Why a message's action was refused, beside the message in every pane that shows it."""
+    return format_html(
+        "<span hx-swap-oob=\"innerHTML:.action-error[data-message='{}']\">{}</span>",
+        message_id,
+        text,
+    )
+
+
 def busy(is_busy: bool, streaming_panes: Iterable[int] = ()) -> str:
     """Send / Stop all state of the composer and each pane's Stop, applied by
     static/js/composer.js."""

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from accounts import permissions
 from chat import user_errors
 from chat.display import AttachmentDisplay, MessageDisplay
-from chat.engine import events, fanout, starting, store
+from chat.engine import events, fanout, rerunning, starting, store
 from chat.engine.batching import Batched
 from chat.engine.plans import RunPlan, prepared_or_none
 from chat.engine.runs import request_stop, start_run
@@ -26,6 +26,7 @@ from chat.models import Conversation, Message, Run
 
 NoAccess = permissions.NoAccess
 ToolResultsError = starting.ToolResultsError
+NotRerun = rerunning.NotRerun
 
 
 def _conversation(conversation_id: int, user_id: int) -> Conversation:
@@ -159,6 +160,38 @@ async def answer_tool_calls(
     )
     await _announce_and_run(conversation, started, shown, plans, answered)
     return started
+
+
+async def _redraw_and_run(conversation_id: int, user_id: int, start: Any) -> starting.StartedTurn:
+    """Start runs that change an earlier part of the conversation: every tab redraws its
+    panes (the new answers among them, their streams caught up), then the runs start."""
+    _conversation, started, _shown_messages, plans, _answered = await database_sync_to_async(
+        _started
+    )(conversation_id, user_id, start)
+    await fanout.publish(conversation_id, events.panes_changed(conversation_id))
+    for run, plan in zip(started.runs, plans, strict=True):
+        start_run(run, plan)
+    return started
+
+
+async def regenerate(
+    conversation_id: int, user_id: int, message_id: int, *, every_pane: bool = False
+) -> starting.StartedTurn:
+    """Regenerate the answer of one pane to a turn, or of every pane (chat.engine.rerunning).
+    Raises NoAccess or NotRerun."""
+    return await _redraw_and_run(
+        conversation_id, user_id,
+        lambda conversation: rerunning.regenerate(conversation, message_id, every_pane=every_pane),
+    )  # fmt: skip
+
+
+async def rerun_from(conversation_id: int, user_id: int, message_id: int) -> starting.StartedTurn:
+    """Re-run every pane from a shared message, on a new branch (chat.engine.rerunning).
+    Raises NoAccess or NotRerun."""
+    return await _redraw_and_run(
+        conversation_id, user_id,
+        lambda conversation: rerunning.rerun_from(conversation, message_id, conversation.owner),
+    )  # fmt: skip
 
 
 def _streaming(conversation_id: int, user_id: int, pane_id: int | None) -> list[Run]:

@@ -1,0 +1,142 @@
+"""Running a turn again, saved in one transaction like a send (chat.engine.starting):
+
+- Regenerate: a pane (or every pane) answers a turn anew; the earlier answers stay beside it
+  as alternatives, and the new one is chosen (shown, and sent on by later turns).
+- Re-run from here: the turn's shared messages up to one of them are copied into a new turn
+  beside it (a branch), which every pane answers; the old turn and everything after it stay
+  as the other branch, one click away.
+
+Plain synchronous ORM code.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from chat import attachments
+from chat.engine.specs import PaneSpec
+from chat.engine.starting import StartedTurn, refusal, run_row
+from chat.engine.store import panes_of
+from chat.models import Attachment, Conversation, Message, Pane, Run, Turn
+
+
+class NotRerun(ValueError):
+    """Why the turn cannot run again (shown to the user as it is)."""
+
+
+BUSY = "Wait for the answers to finish (or stop them) first."
+
+
+def _message(conversation: Conversation, message_id: int) -> Message:
+    message = (
+        Message.objects.select_related("turn", "pane")
+        .filter(conversation=conversation, pk=message_id, replaced=False)
+        .first()
+    )
+    if message is None or message.turn is None:
+        raise NotRerun("That message is gone; reload the page.")
+    return message
+
+
+def _refuse_if_streaming(conversation: Conversation, panes: list[Pane]) -> None:
+    if Run.objects.filter(
+        conversation=conversation, pane__in=panes, status=Run.Status.STREAMING
+    ).exists():
+        raise NotRerun(BUSY)
+
+
+def _shared_attachments(turn: Turn) -> list[Attachment]:
+    return list(
+        Attachment.objects.filter(message__turn=turn, message__pane__isnull=True,
+                                  message__replaced=False).select_related("blob")
+    )  # fmt: skip
+
+
+def _answers(turn: Turn, panes: list[Pane], sent: list[Attachment],
+             numbers: dict[int, int]) -> tuple[list[Run], list[Run]]:  # fmt: skip
+    """Each pane's new answer and run (refused at once when the pane cannot answer), as
+    alternative `numbers[pane]`; returns (to start, refused)."""
+    started, refused = [], []
+    for pane in panes:
+        spec = PaneSpec.of(pane)
+        _field, reason = refusal(spec, sent)
+        answer = Message.objects.create(
+            conversation_id=turn.conversation_id, turn=turn, pane=pane,
+            role=Message.Role.ASSISTANT, alternative=numbers.get(pane.pk, 1),
+            status=Message.Status.ERROR if reason else Message.Status.STREAMING,
+        )  # fmt: skip
+        run = run_row(turn, pane, spec, reason, answer)
+        run.save(force_insert=True)
+        (refused if reason else started).append(run)
+    return started, refused
+
+
+def regenerate(conversation: Conversation, message_id: int, *, every_pane: bool) -> StartedTurn:
+    """Answer `message_id`'s turn anew: in the message's pane, or in every pane when
+    `every_pane` (or when it is a shared message). Raises NotRerun."""
+    with transaction.atomic():
+        message = _message(conversation, message_id)
+        turn = message.turn
+        assert turn is not None
+        all_panes = panes_of(conversation)
+        panes = all_panes if every_pane or message.pane is None else [
+            pane for pane in all_panes if pane.pk == message.pane_id
+        ]  # fmt: skip
+        _refuse_if_streaming(conversation, panes)
+        highest = dict(
+            Message.objects.filter(turn=turn, pane__in=panes)
+            .values_list("pane_id").annotate(Max("alternative"))
+        )  # fmt: skip
+        numbers = {pane.pk: (highest.get(pane.pk) or 0) + 1 for pane in panes}
+        started, refused = _answers(turn, panes, _shared_attachments(turn), numbers)
+        turn.chosen = {**(turn.chosen or {}), **{str(pk): n for pk, n in numbers.items()}}
+        turn.requested_at, turn.finished_at = timezone.now(), None
+        turn.save(update_fields=["chosen", "requested_at", "finished_at"])
+        conversation.save(update_fields=["updated_at"])
+    return StartedTurn(turn, [], started, refused)
+
+
+def rerun_from(conversation: Conversation, message_id: int, owner) -> StartedTurn:  # type: ignore[no-untyped-def]
+    """Re-run from a shared message (the user's, or one added by hand): a new branch beside
+    its turn holding the turn's shared messages up to it, answered by every pane. Raises
+    NotRerun."""
+    with transaction.atomic():
+        message = _message(conversation, message_id)
+        if message.pane_id is not None:
+            raise NotRerun("Re-run from a message every pane shares: yours, or one you added.")
+        old = message.turn
+        assert old is not None
+        panes = panes_of(conversation)
+        _refuse_if_streaming(conversation, panes)
+        Turn.objects.filter(conversation=conversation, parent_id=old.parent_id).update(active=False)
+        now = timezone.now()
+        turn = Turn.objects.create(conversation=conversation, parent_id=old.parent_id,
+                                   active=True, requested_at=now)  # fmt: skip
+        originals = [
+            m for m in Message.objects.filter(turn=old, pane__isnull=True, replaced=False)
+            .prefetch_related("attachments").order_by("created_at", "pk")
+            if (m.created_at, m.pk) <= (message.created_at, message.pk)
+        ]  # fmt: skip
+        copies = [
+            Message.objects.create(
+                conversation=conversation,
+                turn=turn,
+                role=m.role,
+                content=m.content,
+                tool_calls=m.tool_calls,
+                tool_call_id=m.tool_call_id,
+                tool_name=m.tool_name,
+                status=Message.Status.DONE,
+            )  # fmt: skip
+            for m in originals
+        ]
+        sent = Attachment.objects.bulk_create([
+            attachments.copied(a, conversation, copy, owner)
+            for original, copy in zip(originals, copies, strict=True)
+            for a in original.attachments.all()
+        ])  # fmt: skip
+        started, refused = _answers(turn, panes, sent, {})
+        conversation.save(update_fields=["updated_at"])
+    return StartedTurn(turn, copies, started, refused, sent)
