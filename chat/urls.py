@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from chat.views import attachments, conversations, messages, panes, playground, transfer
+from chat.views import (
+    attachments,
+    conversations,
+    editing,
+    messages,
+    panes,
+    playground,
+    transfer,
+)
 
 urlpatterns = [
     # Conversation list in the sidebar (chat/views/conversations.py)
@@ -35,6 +43,9 @@ urlpatterns = [
     path("messages/<int:pk>/fork/", messages.fork_from_here, name="message-fork"),
     path("messages/<int:pk>/delete/", messages.delete, name="message-delete"),
     path("c/<int:pk>/messages/", messages.add, name="message-add"),
+    # Changing what was said (chat/views/editing.py)
+    path("messages/<int:pk>/edit/", editing.edit, name="message-edit"),
+    path("messages/<int:pk>/alternative/", editing.alternative, name="message-alternative"),
     # Attachments (chat/views/attachments.py)
     path("c/<int:pk>/attachments/", attachments.upload, name="attachment-upload"),
     path(

@@ -1,0 +1,91 @@
+"""Edit message: a message's text (and a user message's attachments) changed in place, as the
+page sees it. Underneath, the edit is a new revision: the old row stays, `replaced`, so a run
+that sent it is still recorded as having sent exactly that (its snapshot names message ids),
+and the new row takes its place in the turn — same turn, pane, alternative and moment.
+
+The files a user adds are checked and normalised before anything is written; the edit is
+saved in one transaction or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from chat import attachments
+from chat.models import Attachment, Message
+
+MAX_TEXT = 200_000
+
+
+class NotEdited(ValueError):
+    """Why the edit cannot be saved, for the person who made it."""
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A file added in the edit, already checked and normalised (attachments.normalized)."""
+
+    name: str
+    claimed: str
+    data: bytes
+    kind: str
+    processed: Any  # ImageFile | AudioFile
+
+
+def _check(message: Message, text: str, kept: Sequence[Attachment], added: Sequence[NewFile]
+           ) -> None:  # fmt: skip
+    if message.status == Message.Status.STREAMING:
+        raise NotEdited("Wait for the answer to finish (or stop it) before editing it.")
+    if len(text) > MAX_TEXT:
+        raise NotEdited(f"A message takes at most {MAX_TEXT:,} characters.")
+    if message.role == Message.Role.USER and not text.strip() and not kept and not added:
+        raise NotEdited("A message needs text or an attachment.")
+    if message.role == Message.Role.TOOL and not text.strip():
+        raise NotEdited("Type what the tool returned.")
+    if (message.role == Message.Role.ASSISTANT and not text.strip()
+            and not message.tool_calls):  # fmt: skip
+        raise NotEdited("An answer needs text; delete it instead to remove it.")
+    if added and message.role != Message.Role.USER:
+        raise NotEdited("Only your own messages take attachments.")
+
+
+def edit_message(message: Message, text: str, *, keep: Sequence[str] = (),
+                 added: Sequence[NewFile] = (), user: Any = None) -> Message:  # fmt: skip
+    """Save `text` (and the attachments kept and added) as the message's new revision;
+    returns it. Raises NotEdited (nothing saved then)."""
+    with transaction.atomic():
+        current = (
+            Message.objects.select_for_update()
+            .filter(pk=message.pk, replaced=False)
+            .prefetch_related("attachments")
+            .first()
+        )
+        if current is None:
+            raise NotEdited("That message was edited or deleted meanwhile; reload the page.")
+        kept = [a for a in current.attachments.all() if str(a.pk) in set(keep)]
+        _check(current, text, kept, added)
+        revision = Message.objects.create(
+            conversation_id=current.conversation_id, turn_id=current.turn_id,
+            pane_id=current.pane_id, role=current.role, content=text,
+            reasoning=current.reasoning, status=current.status, tool_calls=current.tool_calls,
+            tool_call_id=current.tool_call_id, tool_name=current.tool_name,
+            alternative=current.alternative, edited_from=current,
+        )  # fmt: skip
+        # It stands where the message stood (a page orders a turn's messages by this).
+        Message.objects.filter(pk=revision.pk).update(created_at=current.created_at)
+        revision.created_at = current.created_at
+        Message.objects.filter(pk=current.pk).update(replaced=True)
+        owner = user or current.conversation.owner
+        Attachment.objects.bulk_create(
+            [attachments.copied(a, current.conversation, revision, owner) for a in kept]
+        )
+        for new in added:
+            attachments.save_normalized(
+                current.conversation, owner, new.name, new.claimed, new.data, new.kind,
+                new.processed, message=revision,
+            )  # fmt: skip
+    return revision
