@@ -98,45 +98,49 @@ def regenerate(conversation: Conversation, message_id: int, *, every_pane: bool)
     return StartedTurn(turn, [], started, refused)
 
 
+def branch(conversation: Conversation, message: Message, owner, *, including: bool = True
+           ) -> tuple[Turn, list[Message], list[Attachment]]:  # type: ignore[no-untyped-def]  # fmt: skip
+    """A new branch beside `message`'s turn, made the active one: a turn holding copies of the
+    turn's shared messages before `message` (and `message` itself when `including`), their
+    attachments by reference. Returns (the turn, the copies, their attachments). Raises
+    NotRerun while a pane streams. Call inside a transaction."""
+    if message.pane_id is not None:
+        raise NotRerun("Re-run from a message every pane shares: yours, or one you added.")
+    old = message.turn
+    assert old is not None
+    _refuse_if_streaming(conversation, panes_of(conversation))
+    Turn.objects.filter(conversation=conversation, parent_id=old.parent_id).update(active=False)
+    turn = Turn.objects.create(conversation=conversation, parent_id=old.parent_id, active=True,
+                               requested_at=timezone.now())  # fmt: skip
+    last = (message.created_at, message.pk)
+    originals = [
+        m for m in Message.objects.filter(turn=old, pane__isnull=True, replaced=False)
+        .prefetch_related("attachments").order_by("created_at", "pk")
+        if (m.created_at, m.pk) < last or (including and (m.created_at, m.pk) == last)
+    ]  # fmt: skip
+    copies = [
+        Message.objects.create(
+            conversation=conversation, turn=turn, role=m.role, content=m.content,
+            tool_calls=m.tool_calls, tool_call_id=m.tool_call_id, tool_name=m.tool_name,
+            status=Message.Status.DONE,
+        )  # fmt: skip
+        for m in originals
+    ]
+    sent = Attachment.objects.bulk_create([
+        attachments.copied(a, conversation, copy, owner)
+        for original, copy in zip(originals, copies, strict=True)
+        for a in original.attachments.all()
+    ])  # fmt: skip
+    return turn, copies, sent
+
+
 def rerun_from(conversation: Conversation, message_id: int, owner) -> StartedTurn:  # type: ignore[no-untyped-def]
     """Re-run from a shared message (the user's, or one added by hand): a new branch beside
     its turn holding the turn's shared messages up to it, answered by every pane. Raises
     NotRerun."""
     with transaction.atomic():
         message = _message(conversation, message_id)
-        if message.pane_id is not None:
-            raise NotRerun("Re-run from a message every pane shares: yours, or one you added.")
-        old = message.turn
-        assert old is not None
-        panes = panes_of(conversation)
-        _refuse_if_streaming(conversation, panes)
-        Turn.objects.filter(conversation=conversation, parent_id=old.parent_id).update(active=False)
-        now = timezone.now()
-        turn = Turn.objects.create(conversation=conversation, parent_id=old.parent_id,
-                                   active=True, requested_at=now)  # fmt: skip
-        originals = [
-            m for m in Message.objects.filter(turn=old, pane__isnull=True, replaced=False)
-            .prefetch_related("attachments").order_by("created_at", "pk")
-            if (m.created_at, m.pk) <= (message.created_at, message.pk)
-        ]  # fmt: skip
-        copies = [
-            Message.objects.create(
-                conversation=conversation,
-                turn=turn,
-                role=m.role,
-                content=m.content,
-                tool_calls=m.tool_calls,
-                tool_call_id=m.tool_call_id,
-                tool_name=m.tool_name,
-                status=Message.Status.DONE,
-            )  # fmt: skip
-            for m in originals
-        ]
-        sent = Attachment.objects.bulk_create([
-            attachments.copied(a, conversation, copy, owner)
-            for original, copy in zip(originals, copies, strict=True)
-            for a in original.attachments.all()
-        ])  # fmt: skip
-        started, refused = _answers(turn, panes, sent, {})
+        turn, copies, sent = branch(conversation, message, owner)
+        started, refused = _answers(turn, panes_of(conversation), sent, {})
         conversation.save(update_fields=["updated_at"])
     return StartedTurn(turn, copies, started, refused, sent)

@@ -5,8 +5,9 @@ this one too; a refusal answers 400 with the reason, which the page shows beside
 
 "Regenerate" and "Re-run from here" start runs, so they go over the conversation's socket as
 a send does (chat/consumers.py): a run belongs to the server's event loop, and a view's loop
-is not it when a middleware is synchronous. "Save and re-run" saves here, then names the new
-revision in the X-Rerun-From header; the page re-runs from it over the socket.
+is not it when a middleware is synchronous. "Save and re-run" saves the edit on a new branch
+here, names the edited message in the X-Answer header, and the page has every pane answer
+it over the socket ("regenerate").
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions
 from chat import attachments, choosing
-from chat.editing import NewFile, NotEdited, edit_message
+from chat.editing import NewFile, NotEdited, edit_into_branch, edit_message
 from chat.engine import fanout
 from chat.models import Message
 from media import MediaRejected
@@ -46,15 +47,17 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         # Checked and normalised before anything is saved: a bad file leaves no rows.
         added = [NewFile(*attachments.checked_upload(f)) for f in request.FILES.getlist("files")]
-        revision = edit_message(message, request.POST.get("text", ""),
-                                keep=request.POST.getlist("keep"), added=added,
-                                user=request.user)  # fmt: skip
+        rerun = request.POST.get("then") == "rerun"
+        revision = (edit_into_branch if rerun else edit_message)(
+            message, request.POST.get("text", ""), keep=request.POST.getlist("keep"),
+            added=added, user=request.user,
+        )  # fmt: skip
     except (NotEdited, MediaRejected) as refused:
         return _refused(refused)
     fanout.panes_changed_from_sync(message.conversation_id)
     response = HttpResponse(status=204)
-    if request.POST.get("then") == "rerun" and revision.pane_id is None:
-        response["X-Rerun-From"] = str(revision.pk)
+    if rerun:
+        response["X-Answer"] = str(revision.pk)  # the page has every pane answer it
     return response
 
 

@@ -46,12 +46,13 @@
     var elt = event.detail.elt;
     if (!event.detail.successful || !elt.classList || !elt.classList.contains("edit-form")) return;
     close(elt);
-    // "Save and re-run": saved; the re-run starts over the socket, as a send does.
-    var revision = event.detail.xhr.getResponseHeader("X-Rerun-From");
-    var rerun = document.getElementById("rerun-form");
-    if (revision && rerun) {
-      rerun.elements.message_id.value = revision;
-      rerun.requestSubmit();
+    // "Save and re-run": saved on a new branch; every pane answers it over the socket, as
+    // a send does.
+    var edited = event.detail.xhr.getResponseHeader("X-Answer");
+    var answer = document.getElementById("answer-form");
+    if (edited && answer) {
+      answer.elements.message_id.value = edited;
+      answer.requestSubmit();
     }
   });
 })();

@@ -10,8 +10,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.urls import reverse
 
-from chat.editing import NotEdited, edit_message
-from chat.engine import starting, store, turns
+from chat.editing import NotEdited, edit_into_branch, edit_message
+from chat.engine import rerunning, starting, store, turns
 from chat.models import Attachment, Message, Run
 from tests.chat.test_attachments import as_file, jpeg_with_gps
 from tests.chat.test_consumers import Tab
@@ -79,6 +79,18 @@ def test_a_refused_edit_says_why_and_saves_nothing(conversation, role, text, say
         edit_message(message, text)
     assert Message.objects.count() == before
     assert not Message.objects.filter(replaced=True).exists()
+
+
+def test_save_and_rerun_puts_the_edit_on_a_new_branch_and_leaves_the_old_one(conversation):
+    first = _asked(conversation, "Name a river", "The Nile.")
+    edited = edit_into_branch(first.new_messages[0], "Name a lake")
+    assert edited.turn_id != first.turn.pk and edited.turn.parent_id == first.turn.parent_id
+    assert not Message.objects.filter(turn=edited.turn, role="assistant").exists()
+    assert _shown(conversation) == [("user", "Name a lake", True)]  # its answers come next
+    old = Message.objects.get(pk=first.new_messages[0].pk)
+    assert (old.content, old.replaced) == ("Name a river", False)
+    answers = rerunning.regenerate(conversation, edited.pk, every_pane=True)
+    assert [m.content for m in store.history_for(answers.runs[0])] == ["Name a lake"]
 
 
 def test_an_answer_still_streaming_cannot_be_edited(conversation):
@@ -202,15 +214,17 @@ async def test_save_and_rerun_branches_and_a_busy_conversation_says_wait(
     question = await Message.objects.aget(role="user")
     saved = await sync_to_async(client.post)(reverse("message-edit", args=[question.pk]),
                                              {"text": "Name a lake", "then": "rerun"})  # fmt: skip
-    revision = saved["X-Rerun-From"]
+    revision = saved["X-Answer"]
     assert saved.status_code == 204 and revision != str(question.pk)
+    # The old branch keeps the question as it was asked, with its answer.
+    assert (await Message.objects.aget(pk=question.pk)).content == "Name a river"
 
     tab = Tab(user, conversation.pk)
     await tab.connect()
     model.gate, model.gate_after, model.started = asyncio.Event(), 1, asyncio.Event()
-    await tab.communicator.send_json_to({"action": "rerun", "message_id": revision})
-    await asyncio.wait_for(model.started.wait(), 5)  # streaming, held at the gate
     await tab.communicator.send_json_to({"action": "regenerate", "message_id": revision})
+    await asyncio.wait_for(model.started.wait(), 5)  # streaming, held at the gate
+    await tab.communicator.send_json_to({"action": "rerun", "message_id": revision})
     refused = await tab.until("innerHTML:.action-error")
     assert f"data-message='{revision}'" in refused and "Wait for the answers" in refused
     model.gate.set()
