@@ -1,4 +1,5 @@
-"""The compare panel under a conversation's panes: the latest turn's chart across panes,
+"""The compare panel under a conversation's panes: the latest turn's chart across panes (the
+latest shown: on the branch shown, each pane's chosen answer),
 which pane was fastest and cheapest, and the differences between two panes' answers."""
 
 from __future__ import annotations
@@ -9,17 +10,13 @@ from django.shortcuts import render
 from accounts import permissions
 from chat.display import RunDisplay
 from chat.engine import store
-from chat.models import Conversation, Message, Turn
+from chat.models import Conversation, Message
 from compare import chart, metrics
 from compare.diff import tool_call_diff, word_diff
 
 
 def _conversation(request: HttpRequest, pk: int) -> Conversation:
     return permissions.get_or_404(request.user, Conversation.objects, pk=pk)
-
-
-def _latest_turn(conversation: Conversation) -> Turn | None:
-    return conversation.turns.filter(finished_at__isnull=False).order_by("-created_at").first()
 
 
 def figures_of(results) -> list[tuple[object, metrics.PaneFigures]]:  # type: ignore[no-untyped-def]
@@ -41,10 +38,10 @@ def turn(request: HttpRequest, pk: int) -> HttpResponse:
     """The panel for the latest finished turn of a conversation with two panes or more."""
     conversation = _conversation(request, pk)
     panes = store.panes_of(conversation)
-    latest = _latest_turn(conversation)
+    latest = store.latest_shown_turn(conversation.pk)
     if latest is None or len(panes) < 2:
         return HttpResponse("")
-    pairs = figures_of(store.turn_results(latest.pk))
+    pairs = figures_of(store.shown_results(latest)[1])
     marks = metrics.marks([figures for _run, figures in pairs])
     context = {
         "conversation": conversation,
@@ -56,19 +53,11 @@ def turn(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "compare/turn.html", context)
 
 
-def _answer(turn: Turn, pane_id: str) -> Message | None:
-    return (
-        Message.objects.filter(turn=turn, pane_id=pane_id, role=Message.Role.ASSISTANT)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
 def differences(request: HttpRequest, pk: int) -> HttpResponse:
     """Show differences: the latest turn's answers of two panes, word by word, and their
     tool calls."""
     conversation = _conversation(request, pk)
-    latest = _latest_turn(conversation)
+    latest = store.latest_shown_turn(conversation.pk)
     first_id, second_id = request.GET.get("a", ""), request.GET.get("b", "")
     panes = {str(pane.pk): pane for pane in store.panes_of(conversation)}
     if latest is None or first_id not in panes or second_id not in panes:
@@ -77,7 +66,8 @@ def differences(request: HttpRequest, pk: int) -> HttpResponse:
     if first_id == second_id:
         return render(request, "compare/differences.html",
                       {"problem": "Choose two different panes."}, status=400)  # fmt: skip
-    first, second = _answer(latest, first_id), _answer(latest, second_id)
+    answers = store.shown_results(latest)[0]
+    first, second = answers.get(int(first_id)), answers.get(int(second_id))
     text_diff = word_diff(first.content if first else "", second.content if second else "")
     calls = tool_call_diff(_calls(first), _calls(second))
     context = {

@@ -184,6 +184,36 @@ def turn_results(turn_id: int) -> list[Run]:
     return sorted(last.values(), key=lambda run: run.pane.position if run.pane else 0)
 
 
+def latest_shown_turn(conversation_id: int) -> Turn | None:
+    """The latest finished turn on the path the conversation shows (the compare panel's)."""
+    finished = set(
+        Turn.objects.filter(conversation_id=conversation_id, finished_at__isnull=False)
+        .values_list("pk", flat=True)
+    )  # fmt: skip
+    path = paths.shown_path(paths.turns_of([conversation_id])[conversation_id])
+    return next((turn for turn in reversed(path) if turn.pk in finished), None)
+
+
+def shown_results(turn: Turn) -> tuple[dict[int, Message], list[Run]]:
+    """Of a turn, each pane's shown answer (the last message of its chosen alternative) and
+    the last run behind it, in pane order: what the compare panel compares."""
+    answers = list(
+        Message.objects.filter(turn=turn, pane__isnull=False, role=Message.Role.ASSISTANT,
+                               replaced=False).order_by("created_at", "pk")
+    )  # fmt: skip
+    alternatives = paths.Alternatives.of(answers)
+    shown = {m.pane_id: m for m in answers
+             if m.alternative == alternatives.shown(turn, m.pane_id)}  # fmt: skip
+    numbers = {pane_id: message.alternative for pane_id, message in shown.items()}
+    last: dict[int, Run] = {}
+    for run in (Run.objects.filter(turn=turn).select_related("pane", "message")
+                .order_by("started_at")):  # fmt: skip
+        if run.message and run.message.alternative == numbers.get(run.pane_id):
+            last[run.pane_id] = run
+    runs = sorted(last.values(), key=lambda run: run.pane.position if run.pane else 0)
+    return shown, runs
+
+
 def streaming_runs(conversation_id: int, pane_id: int | None = None) -> list[Run]:
     runs = Run.objects.filter(conversation_id=conversation_id, status=Run.Status.STREAMING)
     if pane_id is not None:

@@ -78,3 +78,24 @@ def test_a_single_pane_has_no_panel(member_client, user, make_conversation):
     conversation = make_conversation(user)
     Pane.objects.create(conversation=conversation)
     assert member_client.get(f"/c/{conversation.pk}/compare/").content == b""
+
+
+def test_the_panel_compares_the_answers_shown_not_the_newest(member_client, compared):
+    from chat import choosing
+    from chat.engine import rerunning
+
+    conversation, first, second = compared
+    red = first.messages.get(role="assistant")
+    again = rerunning.regenerate(conversation, red.pk, every_pane=False)
+    _finish(again.runs[0], "The answer is green and round.", duration_ms=3000)
+    diff = f"/c/{conversation.pk}/compare/diff/?a={first.pk}&b={second.pk}"
+    assert "<del>green</del><ins>blue</ins>" in member_client.get(diff).content.decode()
+    newest = first.messages.get(content__contains="green")
+    assert choosing.step(newest, -1)  # back to "red"
+    assert "<del>red</del><ins>blue</ins>" in member_client.get(diff).content.decode()
+    page = member_client.get(f"/c/{conversation.pk}/compare/").content.decode()
+    # Red (800 ms) is the fastest again; the green answer (3000 ms) is not what is shown.
+    assert (
+        f'id="message-{red.pk}-marks" hx-swap-oob="innerHTML"><span class="badge badge-mark">fastest'
+        in page
+    )
