@@ -57,6 +57,7 @@ class RunDisplay:
     input_tokens: int | None = None
     output_tokens: int | None = None
     output_tokens_estimated: bool = False
+    reasoning_tokens: int | None = None
     cost: str | None = None  # a Decimal as text: JSON has no decimals
     retries: int = 0
     rate_limit_wait_ms: int = 0
@@ -81,6 +82,7 @@ class RunDisplay:
             input_tokens=run.input_tokens,
             output_tokens=run.output_tokens,
             output_tokens_estimated=run.output_tokens_estimated,
+            reasoning_tokens=run.reasoning_tokens,
             cost=None if run.cost is None else str(run.cost),
             retries=run.retries,
             rate_limit_wait_ms=run.rate_limit_wait_ms,

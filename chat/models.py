@@ -197,6 +197,8 @@ class Run(models.Model):
     # True when the provider never reported output tokens (a stopped answer) and
     # `output_tokens` is counted from what arrived.
     output_tokens_estimated = models.BooleanField(default=False)
+    # Of the output tokens, the thinking ones, where the provider reports them.
+    reasoning_tokens = models.PositiveIntegerField(null=True, blank=True)
     cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)  # USD
     retries = models.PositiveSmallIntegerField(default=0)
     rate_limit_wait_ms = models.PositiveIntegerField(default=0)

@@ -12,7 +12,8 @@ from providers.errors import ProviderError
 @dataclass(frozen=True, slots=True)
 class Usage:
     input_tokens: int | None = None
-    output_tokens: int | None = None
+    output_tokens: int | None = None  # thinking included: it is billed as output
+    reasoning_tokens: int | None = None  # of the output, the thinking (where reported)
 
     @property
     def total_tokens(self) -> int | None:

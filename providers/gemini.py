@@ -153,7 +153,8 @@ class GeminiStreamState:
         output = (self.usage.get("candidatesTokenCount") or 0) + (
             self.usage.get("thoughtsTokenCount") or 0
         )
-        return Usage(self.usage.get("promptTokenCount"), output)
+        return Usage(self.usage.get("promptTokenCount"), output,
+                     self.usage.get("thoughtsTokenCount"))  # fmt: skip
 
     def _finish(self, reason: str) -> list[StreamEvent]:
         if self._calls:

@@ -134,7 +134,10 @@ class OpenAIStreamState:
         self.chunks_seen += 1
         usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage")
         if isinstance(usage, dict):
-            self.usage = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+            details = usage.get("completion_tokens_details") or {}
+            self.usage = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"),
+                               details.get("reasoning_tokens") if isinstance(details, dict)
+                               else None)  # fmt: skip
             self.metadata["usage"] = usage
         events: list[StreamEvent] = []
         for choice in chunk.get("choices") or ():  # the usage chunk has `choices: []`

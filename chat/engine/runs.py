@@ -236,6 +236,7 @@ class ActiveRun:
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
             "output_tokens_estimated": estimated,
+            "reasoning_tokens": getattr(self.usage, "reasoning_tokens", None),
             "rate_limit_wait_ms": round(self.rate_limit_wait * 1000),
         }
 

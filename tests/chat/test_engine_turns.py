@@ -199,6 +199,30 @@ async def test_thinking_is_kept_apart_from_the_answer_and_never_sent_back(user, 
     assert sent_back == ["fast says hi"]
 
 
+async def test_thinking_shows_its_own_token_count_where_the_provider_reports_it(
+    user, three_panes, fakes
+):
+    from django.template.loader import render_to_string
+
+    from chat.display import MessageDisplay, RunDisplay
+    from providers.events import Usage
+
+    fakes["fast"].reasoning = ["Hmm."]
+    fakes["fast"].usage = Usage(input_tokens=5, output_tokens=40, reasoning_tokens=32)
+    async with Listener(three_panes.pk) as heard:
+        await turns.start_turn(three_panes.pk, user.pk, "Think")
+        await heard.until("turn.finished")
+    fast = await Run.objects.aget(pane__model="fast")
+    slow = await Run.objects.aget(pane__model="slow")
+    assert (fast.output_tokens, fast.reasoning_tokens, slow.reasoning_tokens) == (40, 32, None)
+    message = await Message.objects.aget(pk=fast.message_id)
+    html = await sync_to_async(render_to_string)(
+        "chat/partials/message.html",
+        {"message": MessageDisplay.of(message, related=False), "run": RunDisplay.of(fast)},
+    )
+    assert "Thinking" in html and "· 32 tokens" in html
+
+
 @pytest.mark.live
 async def test_a_run_records_what_it_sent_and_what_came_back(user, make_connection, fake_provider):
     from decimal import Decimal

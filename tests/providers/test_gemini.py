@@ -41,6 +41,7 @@ def test_text_pieces_join_and_usage_counts_thoughts_as_output(size):
     response = model_for(Recorder(lambda _: sse_response(data, size))).invoke("x")
     assert response.text == "Seven is prime."
     assert (response.usage.input_tokens, response.usage.output_tokens) == (9, 7)
+    assert response.usage.reasoning_tokens == 4
     assert response.finish_reason == "stop"
 
 

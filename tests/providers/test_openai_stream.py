@@ -112,6 +112,15 @@ def test_a_usage_chunk_with_empty_choices_does_not_break_the_stream():
     response = model_for(Recorder(lambda _: sse_response(data, 5))).invoke("x")
     assert (response.text, response.finish_reason) == ("Hi", "length")
     assert (response.usage.input_tokens, response.usage.output_tokens) == (3, 1)
+    assert response.usage.reasoning_tokens is None  # not reported: not guessed
+
+
+def test_a_reasoning_models_thinking_tokens_are_read_from_the_usage_details():
+    usage = {"prompt_tokens": 3, "completion_tokens": 40,
+             "completion_tokens_details": {"reasoning_tokens": 32}}  # fmt: skip
+    data = sse(text_chunk("Hi"), {"choices": [], "usage": usage}, "[DONE]")
+    response = model_for(Recorder(lambda _: sse_response(data, 7))).invoke("x")
+    assert (response.usage.output_tokens, response.usage.reasoning_tokens) == (40, 32)
 
 
 async def test_an_error_inside_a_200_stream_is_raised_after_the_partial_text():
