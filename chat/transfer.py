@@ -1,8 +1,10 @@
 """A conversation as one file and back: "Export" (JSON that imports again, or Markdown to read)
 and "Import" (a new conversation from such a JSON file).
 
-The JSON holds the panes and their settings, every message with its pane and turn, each
-answer's recorded figures, and the attachments' bytes. Connections travel by name and kind,
+The JSON holds the panes and their settings, every message with its pane and turn, the
+turns' tree (branches from "Re-run from here", and which one is shown) and each pane's chosen
+alternative, each answer's recorded figures, and the attachments' bytes; an edited message
+travels as it reads now. The Markdown is what the conversation shows. Connections travel by name and kind,
 never with a key: an imported pane uses the importer's connection of that name and kind, or
 none (its settings then say to pick one). An import is all or nothing: the file is checked
 against the format, every attachment is checked and normalised as an upload is, and only
@@ -75,6 +77,14 @@ SCHEMA = {
                 "output_schema": {"type": ["object", "null"]},
             },
         }},
+        "turns": {"type": "array", "maxItems": 100_000, "items": {
+            "type": "object",
+            "properties": {
+                "parent": {"type": ["integer", "null"], "minimum": 0},
+                "active": {"type": "boolean"},
+                "chosen": {"type": "object", "additionalProperties": {"type": "integer"}},
+            },
+        }},
         "messages": {"type": "array", "maxItems": 100_000, "items": {
             "type": "object",
             "required": ["role"],
@@ -82,6 +92,7 @@ SCHEMA = {
                 "role": {"enum": ["user", "assistant", "tool"]},
                 "pane": {"type": ["integer", "null"], "minimum": 0},
                 "turn": {"type": ["integer", "null"], "minimum": 0},
+                "alternative": {"type": "integer", "minimum": 1, "maximum": 10_000},
                 "content": _TEXT,
                 "reasoning": _TEXT,
                 "status": {"enum": ["done", "stopped", "error"]},
@@ -104,27 +115,48 @@ SCHEMA = {
 # -- export -------------------------------------------------------------------------------
 
 
-def _messages(conversation: Conversation) -> list[Message]:
-    """What the conversation shows: its shown branch, each pane's chosen answers, the latest
-    revision of every message (chat.engine.paths)."""
-    turns = paths.turns_of([conversation.pk])[conversation.pk]
-    everything = list(
+def _every_message(conversation: Conversation) -> list[Message]:
+    """Every message as it reads now (no earlier revision), every branch and alternative."""
+    return list(
         conversation.messages.exclude(status=Message.Status.STREAMING)
+        .filter(replaced=False)
         .select_related("run")
         .prefetch_related("attachments__blob")
+        .order_by("created_at", "pk")
     )
+
+
+def _shown_messages(conversation: Conversation) -> list[Message]:
+    """What the conversation shows: its shown branch, each pane's chosen answers."""
+    turns = paths.turns_of([conversation.pk])[conversation.pk]
+    everything = _every_message(conversation)
     return paths.on_path(everything, paths.shown_path(turns), paths.Alternatives.of(everything))
+
+
+def _turns(conversation: Conversation, pane_index: dict[int, int]) -> tuple[list[dict], dict]:
+    """The turns' tree, oldest first (so a parent comes before its children), and each
+    turn's index in it."""
+    turns = sorted(paths.turns_of([conversation.pk])[conversation.pk],
+                   key=lambda turn: (turn.created_at, turn.pk))  # fmt: skip
+    index = {turn.pk: number for number, turn in enumerate(turns)}
+    tree = [{
+        "parent": index.get(turn.parent_id), "active": turn.active,
+        "chosen": {str(pane_index[int(pane)]): number
+                   for pane, number in (turn.chosen or {}).items()
+                   if pane.isdigit() and int(pane) in pane_index},
+    } for turn in turns]  # fmt: skip
+    return tree, index
 
 
 def export_data(conversation: Conversation) -> dict[str, Any]:
     panes = list(conversation.panes.select_related("connection").order_by("position"))
     pane_index = {pane.pk: index for index, pane in enumerate(panes)}
-    turn_index: dict[int, int] = {}
+    tree, turn_index = _turns(conversation, pane_index)
     messages = []
-    for message in _messages(conversation):
-        turn = turn_index.setdefault(message.turn_id, len(turn_index)) if message.turn_id else None
+    for message in _every_message(conversation):
         entry: dict[str, Any] = {
-            "role": message.role, "pane": pane_index.get(message.pane_id), "turn": turn,
+            "role": message.role, "pane": pane_index.get(message.pane_id),
+            "turn": turn_index.get(message.turn_id), "alternative": message.alternative,
             "content": message.content, "reasoning": message.reasoning, "status": message.status,
             "tool_calls": message.tool_calls or [], "tool_call_id": message.tool_call_id,
             "tool_name": message.tool_name,
@@ -139,7 +171,7 @@ def export_data(conversation: Conversation) -> dict[str, Any]:
     return {
         "format": FORMAT, "version": VERSION, "exported_at": timezone.now().isoformat(),
         "title": conversation.title, "sync_settings": conversation.sync_settings,
-        "panes": [_pane(pane) for pane in panes], "messages": messages,
+        "panes": [_pane(pane) for pane in panes], "turns": tree, "messages": messages,
     }  # fmt: skip
 
 
@@ -174,7 +206,7 @@ def export_markdown(conversation: Conversation) -> str:
     panes = {pane.pk: pane for pane in conversation.panes.order_by("position")}
     several = len(panes) > 1
     lines = [f"# {conversation.display_title}", ""]
-    for message in _messages(conversation):
+    for message in _shown_messages(conversation):
         pane = panes.get(message.pane_id)
         label = ""
         if pane is not None:
@@ -227,7 +259,26 @@ def _parsed(raw: bytes) -> dict[str, Any]:
         if pane is not None and pane >= panes:
             raise ImportRefused(f"Message {number} names pane {pane + 1}, but the file has "
                                 f"{panes}. Nothing was imported.")  # fmt: skip
+    _check_tree(data)
     return data
+
+
+def _check_tree(data: dict[str, Any]) -> None:
+    """A file with a turns' tree: every turn a message names is in it, and every parent comes
+    before its child (so the tree has no loop)."""
+    if "turns" not in data:
+        return  # an older file: its turns follow one another
+    tree = data["turns"]
+    for number, turn in enumerate(tree):
+        parent = turn.get("parent")
+        if parent is not None and parent >= number:
+            raise ImportRefused(f"Turn {number + 1} follows turn {parent + 1}, which does not "
+                                "come before it. Nothing was imported.")  # fmt: skip
+    for number, message in enumerate(data["messages"], 1):
+        turn = message.get("turn")
+        if turn is not None and turn >= len(tree):
+            raise ImportRefused(f"Message {number} names turn {turn + 1}, but the file has "
+                                f"{len(tree)}. Nothing was imported.")  # fmt: skip
 
 
 def _checked_media(data: dict[str, Any]) -> dict[tuple[int, int], tuple[bytes, str, Any]]:
@@ -273,6 +324,31 @@ def _connection_for(wanted: dict[str, Any] | None) -> Connection | None:
     ).first()
 
 
+def _write_turns(conversation: Conversation, data: dict[str, Any], panes: list[Pane]
+                 ) -> dict[int, Turn]:  # fmt: skip
+    """The file's turns, by their number in it: its tree, or (an older file) one after
+    another. One insert and one update, whatever their number."""
+    now = timezone.now()
+    tree = data.get("turns")
+    if tree is None:
+        numbers = sorted({m["turn"] for m in data["messages"] if m.get("turn") is not None})
+        tree = [{"parent": n - 1 if n else None} for n in range(max(numbers, default=-1) + 1)]
+    pane_ids = [str(pane.pk) for pane in panes]
+    made = Turn.objects.bulk_create([
+        Turn(conversation=conversation, requested_at=now, finished_at=now,
+             active=bool(turn.get("active", True)),
+             chosen={pane_ids[int(pane)]: number for pane, number in
+                     (turn.get("chosen") or {}).items()
+                     if pane.isdigit() and int(pane) < len(pane_ids)})
+        for turn in tree
+    ])  # fmt: skip
+    for turn, made_turn in zip(tree, made, strict=True):
+        if turn.get("parent") is not None:
+            made_turn.parent_id = made[turn["parent"]].pk
+    Turn.objects.bulk_update([t for t in made if t.parent_id], ["parent"], batch_size=500)
+    return dict(enumerate(made))
+
+
 def _write(user: Any, data: dict[str, Any], media: dict, written: list[str]) -> Conversation:
     conversation = Conversation.objects.create(
         owner=user, title=(data.get("title") or "")[:200],
@@ -293,15 +369,11 @@ def _write(user: Any, data: dict[str, Any], media: dict, written: list[str]) -> 
         for position, pane in enumerate(data["panes"])
     ]
     # One insert per table, whatever the number of messages (a file may hold thousands).
-    now = timezone.now()
-    turn_numbers = sorted({m["turn"] for m in data["messages"] if m.get("turn") is not None})
-    turns = dict(zip(turn_numbers, Turn.objects.bulk_create(
-        [Turn(conversation=conversation, requested_at=now, finished_at=now) for _ in turn_numbers]
-    ), strict=True))  # fmt: skip
-    paths.chain(list(turns.values()))
+    turns = _write_turns(conversation, data, panes)
     messages = Message.objects.bulk_create([
         Message(
             conversation=conversation, turn=turns.get(item.get("turn")),
+            alternative=item.get("alternative", 1),
             pane=panes[item["pane"]] if item.get("pane") is not None else None,
             role=item["role"], content=item.get("content", ""),
             reasoning=item.get("reasoning", ""), status=item.get("status", "done"),

@@ -67,6 +67,36 @@ def test_an_export_imports_back_into_an_equal_new_conversation(user, compared):
     assert image.blob_id == original.blob_id  # the same bytes, stored once
 
 
+def test_branches_and_alternatives_travel_and_the_same_answers_are_shown(user, compared):
+    from chat import choosing
+    from chat.engine import rerunning, starting, store
+    from tests.chat.test_engine_turns import _finished
+
+    Message.objects.filter(conversation=compared, status="stopped").update(status="done")
+    small = Message.objects.get(conversation=compared, pane__model="small", role="tool")
+    again = rerunning.regenerate(compared, small.pk, every_pane=False)  # a second answer
+    _finished(again.runs[0], "A second look.")
+    choosing.step(Message.objects.get(content="A second look."), -1)  # the first one shown
+    question = Message.objects.get(conversation=compared, role="user")
+    for run in rerunning.rerun_from(compared, question.pk, user).runs:  # a branch
+        _finished(run, f"{run.pane.model} on the branch")
+    later = starting.start_turn(compared, "And later?")
+    for run in later.runs:
+        _finished(run, "Later.")
+
+    def shown(conversation):
+        return [(m.role, m.content, getattr(m, "shown_position", None))
+                for m in store.page_messages(conversation.pk)]  # fmt: skip
+
+    copy = import_conversation(user, json.dumps(export_data(compared)).encode())
+    assert shown(copy) == shown(compared)
+    assert copy.turns.count() == compared.turns.count() == 3
+    copied_question = Message.objects.get(conversation=copy, role="user", turn__active=True,
+                                          turn__parent__isnull=True)  # fmt: skip
+    assert choosing.step(copied_question, -1)  # back to the first branch, in the copy too
+    assert ("assistant", "A **red** square.", (1, 2)) in shown(copy)
+
+
 def test_the_export_never_holds_a_key(member_client, compared):
     response = member_client.get(reverse("conversation-export-json", args=[compared.pk]))
     assert response.status_code == 200
@@ -114,6 +144,9 @@ def rows() -> tuple[int, ...]:
          "damaged at panes/0/params"),
         (lambda d: json.dumps({**d, "panes": [{"tools": [{"nameless": 1}]}]}).encode(),
          "Pane 1's tools or output schema cannot be used"),
+        (lambda d: json.dumps({**d, "turns": [{"parent": 0}]}).encode(),
+         "does not come before it"),
+        (lambda d: json.dumps({**d, "turns": []}).encode(), "names turn 1"),
     ],
 )  # fmt: skip
 def test_a_file_that_is_not_ours_or_is_damaged_is_refused_and_leaves_nothing(
