@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from chat import attachments
@@ -52,6 +53,9 @@ def _check(message: Message, text: str, kept: Sequence[Attachment], added: Seque
         raise NotEdited("An answer needs text; delete it instead to remove it.")
     if added and message.role != Message.Role.USER:
         raise NotEdited("Only your own messages take attachments.")
+    limit = settings.PLAYGROUND_MAX_ATTACHMENTS
+    if len(kept) + len(added) > limit:
+        raise NotEdited(f"A message takes at most {limit} attachments; keep fewer.")
 
 
 def _locked(message: Message) -> Message:
@@ -112,7 +116,7 @@ def edit_message(message: Message, text: str, *, keep: Sequence[str] = (),
 
 def edit_into_branch(message: Message, text: str, *, keep: Sequence[str] = (),
                      added: Sequence[NewFile] = (), user: Any = None) -> Message:  # fmt: skip
-    """"Save and re-run": the edited message starts a new branch beside its turn (the shared
+    """ "Save and re-run": the edited message starts a new branch beside its turn (the shared
     messages before it copied along), and the message stays as it was on the old branch with
     the answers it got. Returns the edited message, which no pane has answered yet (the
     caller has every pane answer it: chat.engine.turns.regenerate). Raises NotEdited."""

@@ -93,6 +93,16 @@ def test_save_and_rerun_puts_the_edit_on_a_new_branch_and_leaves_the_old_one(con
     assert [m.content for m in store.history_for(answers.runs[0])] == ["Name a lake"]
 
 
+def test_an_edit_cannot_take_more_attachments_than_a_message_does(conversation, settings):
+    from chat.editing import NewFile
+
+    settings.PLAYGROUND_MAX_ATTACHMENTS = 1
+    first = _asked(conversation, "Hello")
+    files = [NewFile(f"{n}.jpg", "image/jpeg", b"", "image", None) for n in range(2)]
+    with pytest.raises(NotEdited, match="at most 1 attachments"):
+        edit_message(first.new_messages[0], "Look", added=files)
+
+
 def test_an_answer_still_streaming_cannot_be_edited(conversation):
     started = starting.start_turn(conversation, "Hello")
     with pytest.raises(NotEdited, match="Wait for the answer"):
