@@ -120,8 +120,13 @@ def branch(conversation: Conversation, message: Message, owner, *, including: bo
     ]  # fmt: skip
     copies = [
         Message.objects.create(
-            conversation=conversation, turn=turn, role=m.role, content=m.content,
-            tool_calls=m.tool_calls, tool_call_id=m.tool_call_id, tool_name=m.tool_name,
+            conversation=conversation,
+            turn=turn,
+            role=m.role,
+            content=m.content,
+            tool_calls=m.tool_calls,
+            tool_call_id=m.tool_call_id,
+            tool_name=m.tool_name,
             status=Message.Status.DONE,
         )  # fmt: skip
         for m in originals

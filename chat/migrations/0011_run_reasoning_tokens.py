@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0010_alternatives_and_branches'),
+        ("chat", "0010_alternatives_and_branches"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='run',
-            name='reasoning_tokens',
+            model_name="run",
+            name="reasoning_tokens",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]

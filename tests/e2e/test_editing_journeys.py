@@ -105,7 +105,10 @@ def test_regenerate_in_one_pane_of_a_comparison_and_step_through_alternatives(
     bodies = [request["body"] for request in fake.requests()[before:]]
     first_pane = next(body for body in bodies if body["model"] == "fake-model")
     assert [(m["role"], m["content"]) for m in first_pane["messages"]] == [
-        ("user", "Tell me something"), ("assistant", "A second answer."), ("user", "Go on")]
+        ("user", "Tell me something"),
+        ("assistant", "A second answer."),
+        ("user", "Go on"),
+    ]
 
 
 def test_regenerate_every_pane_from_the_question(signed_in: Page, server, fake):
