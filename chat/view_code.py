@@ -1,54 +1,44 @@
-"""View code: the exact request behind a pane as code that runs — curl, Python with httpx, and
-LangChain — with the API key read from an environment variable, never written out.
+"""View code: the exact request behind a pane, for chat/code_snippets.py to write as curl,
+Python with httpx, and LangChain — with credentials read from environment variables, never
+written out, and attachments read from files the dialog offers.
 
 The request is rebuilt by the provider layer itself (its `endpoint`, `headers` and
 `build_body`), from the pane's last run as that run recorded it (its settings snapshot and
 the ids of the messages it sent), or, before any run, from what the pane would send now.
-Bedrock requests are signed and Vertex ones carry a short-lived token: for those only the
-LangChain code is given. A request with attachments carries them as the provider takes them
-(base64 inside the body).
+Attachments are fitted as the run fitted them (`fitted_messages`), so each file offered holds
+the very bytes the request carries.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import shlex
-from dataclasses import dataclass, field
+import mimetypes
+import os
+import re
+from pathlib import Path
 from typing import Any
 
+from chat.code_snippets import KEY, LANGUAGES, NoCode, PaneRequest, SentFile
 from chat.engine import store
 from chat.engine.plans import RunPlan, fitted_messages, model_for
 from chat.engine.specs import PaneSpec
 from chat.models import Message, Pane, Run
 from connections.env_connections import ENV_CONNECTIONS
-from connections.llm import ConfigurationError
+from connections.llm import ProviderError
+from media import MediaRejected
 
-KEY = "PLAYGROUND_KEY_PLACEHOLDER"
 PLACEHOLDER_MESSAGE = "Hello!"
-SIGNED = {"bedrock", "bedrock_converse", "google_vertexai"}
 KEY_VARIABLES = {entry.kind: entry.key_variable for entry in ENV_CONNECTIONS}
-KEY_VARIABLES.update({"openai_compatible": "OPENAI_API_KEY", "ollama": "OLLAMA_API_KEY"})
-LANGCHAIN_PROVIDERS = {"openai_compatible": "openai", "bedrock": "bedrock_converse"}
-
-
-@dataclass(frozen=True)
-class PaneRequest:
-    provider: str
-    model: str
-    url: str
-    headers: dict[str, str]  # the key's header holds KEY, never the key
-    body: dict[str, Any]
-    key_variable: str  # the environment variable the code reads the key from ("" for none)
-    from_run: bool  # the last run's request (else what the pane would send now)
-    parameters: dict[str, Any] = field(default_factory=dict)
-    tools: list[Any] = field(default_factory=list)
-    tool_choice: str = ""
-    output_schema: Any = None
-    base_url: str = ""
-
-
-class NoCode(ValueError):
-    """Why no code can be shown for the pane (said as it is)."""
+KEY_VARIABLES.update({"openai_compatible": "OPENAI_API_KEY", "ollama": "OLLAMA_API_KEY",
+                      "bedrock": "AWS_BEARER_TOKEN_BEDROCK",
+                      "google_vertexai": "VERTEX_ACCESS_TOKEN"})  # fmt: skip
+# What Bedrock's ConverseStream is sent with (providers/bedrock.py sends the same).
+BEDROCK_HEADERS = {"Content-Type": "application/json",
+                   "Accept": "application/vnd.amazon.eventstream"}  # fmt: skip
+EXTENSIONS = {"image/jpeg": ".jpg", "audio/mpeg": ".mp3", "audio/wav": ".wav",
+              "audio/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4a",
+              "audio/flac": ".flac", "audio/aac": ".aac"}  # fmt: skip
 
 
 def _run_and_history(pane: Pane) -> tuple[Run, list[Message], bool]:
@@ -80,126 +70,175 @@ def _run_and_history(pane: Pane) -> tuple[Run, list[Message], bool]:
 
 def pane_request(pane: Pane) -> PaneRequest:
     run, history, from_run = _run_and_history(pane)
+    kind = run.provider
     try:
         model = model_for(run)
-    except ConfigurationError as error:
+        messages, received = fitted_messages(RunPlan(run, model, history))
+        url, address, body = model.endpoint, _address(kind, model), model.build_body(messages)
+    except (ProviderError, MediaRejected) as error:  # the run would have failed the same way
         raise NoCode(str(error)) from None
-    messages, _received = fitted_messages(RunPlan(run, model, history))
-    kind = run.provider
-    headers = dict(model.headers()) if kind not in SIGNED else {}
-    real = type(model).auth_headers(model.config.api_key) if kind not in SIGNED else {}
-    shown = type(model).auth_headers(KEY) if kind not in SIGNED else {}
-    for name in real:
-        headers[name] = shown.get(name, "")
+    files = _sent_files(messages, received, body)
+    by_data = {f.data: f.placeholder for f in files}
+    sigv4 = kind == "bedrock" and not _bedrock_api_key(model)
+    headers, key_variable = _shown_headers(kind, model, sigv4)
+    # Only the server's own AWS credentials can be temporary (a connection holds no session
+    # token); they are when its environment has one.
+    temporary = sigv4 and not model.config.extra.get("aws_access_key_id")
     request = PaneRequest(
-        provider=kind, model=run.model, url=model.endpoint if kind not in SIGNED else "",
-        headers=headers, body=model.build_body(messages) if kind not in SIGNED else {},
-        key_variable=KEY_VARIABLES.get(kind, "API_KEY") if model.config.api_key else "",
-        from_run=from_run, parameters=run.parameters or {}, tools=run.tools or [],
-        tool_choice=run.tool_choice or "", output_schema=run.output_schema,
-        base_url=model.config.base_url or "",
+        provider=kind, model=run.model, url=url, headers=headers,
+        body=_with_placeholders(body, files),
+        key_variable=key_variable, from_run=from_run, parameters=run.parameters or {},
+        tools=run.tools or [], tool_choice=run.tool_choice or "",
+        output_schema=run.output_schema, base_url=model.config.base_url or "",
+        messages=_langchain_messages(messages, by_data), files=tuple(files), address=address,
+        sigv4=sigv4, session_token=temporary and bool(os.environ.get("AWS_SESSION_TOKEN")),
     )  # fmt: skip
     _no_secret_in(request, model.secret_values())
     return request
 
 
+def _bedrock_api_key(model: Any) -> bool:
+    """Whether Bedrock is reached with an API key (a bearer) rather than SigV4: the test
+    providers/bedrock.py's `signed_headers` makes."""
+    return bool(model.config.api_key and not model.config.extra.get("aws_access_key_id"))
+
+
+def _shown_headers(kind: str, model: Any, sigv4: bool) -> tuple[dict[str, str], str]:
+    """The request's headers with KEY where the credential goes, and the variable holding
+    it. Signed Bedrock requests get their credentials from curl's or botocore's signer."""
+    if kind == "bedrock":
+        headers = dict(BEDROCK_HEADERS)
+        if sigv4:
+            return headers, "AWS_SECRET_ACCESS_KEY"
+        return {**headers, **type(model).auth_headers(KEY)}, KEY_VARIABLES["bedrock"]
+    if kind == "google_vertexai":  # a token (or ADC, which fetches one): always a bearer
+        headers = {"content-type": "application/json", **type(model).auth_headers(KEY)}
+        return headers, KEY_VARIABLES[kind]
+    headers = dict(model.headers())
+    real = type(model).auth_headers(model.config.api_key)
+    shown = type(model).auth_headers(KEY)
+    for name in real:
+        headers[name] = shown.get(name, "")
+    variable = KEY_VARIABLES.get(kind, "API_KEY") if model.config.api_key else ""
+    return headers, variable
+
+
+def _address(kind: str, model: Any) -> dict[str, str]:
+    """What besides the URL names where the request goes, for the signer and LangChain."""
+    if kind == "bedrock":
+        return {"region": model.region}
+    if kind == "google_vertexai":
+        return {"project": model.project, "location": model.location}
+    if kind == "azure_openai" and model.api_version:
+        return {"api_version": model.api_version}
+    return {}
+
+
+# -- attachments as files --------------------------------------------------------------------
+
+
+def _sent_files(
+    messages: list[Any], received: list[dict[str, Any]], body: dict[str, Any]
+) -> list[SentFile]:
+    """One file per distinct attachment the messages carry, named after the attachment
+    (its extension that of the type sent), with a placeholder found nowhere in the body."""
+    names = [record["name"] for record in received if "left_out" not in record]
+    parts = [part for message in messages for part in message.attachments]
+    text = json.dumps(body)
+    files: dict[bytes, SentFile] = {}  # the same bytes attached twice are one file
+    for name, part in zip(names, parts, strict=True):
+        if part.data in files:
+            continue
+        placeholder = f"__FILE_{len(files) + 1}__"
+        while placeholder in text:  # someone typed it: make it longer until it is unique
+            placeholder = placeholder[:-2] + "X__"
+        taken = {f.name for f in files.values()}
+        files[part.data] = SentFile(_file_name(name, part.media_type, taken), part.media_type,
+                                    part.data, placeholder)  # fmt: skip
+    return list(files.values())
+
+
+def _file_name(name: str, media_type: str, taken: set[str]) -> str:
+    """A name safe in a shell and a path, not yet taken, ending as its type does."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(name).stem).strip(".-") or "file"
+    extension = EXTENSIONS.get(media_type) or mimetypes.guess_extension(media_type) or ".bin"
+    candidate, number = stem + extension, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem}-{number}{extension}"
+    return candidate
+
+
+def _with_placeholders(value: Any, files: list[SentFile]) -> Any:
+    """The body with each file's base64 — bare, or as a data URL's data — replaced by the
+    file's placeholder."""
+    encoded = {base64.b64encode(f.data).decode("ascii"): f.placeholder for f in files}
+    return _replace_base64(value, encoded) if encoded else value
+
+
+def _replace_base64(value: Any, encoded: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {key: _replace_base64(item, encoded) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_base64(item, encoded) for item in value]
+    if isinstance(value, str):
+        if value in encoded:
+            return encoded[value]
+        head, comma, data = value.partition(",")
+        if comma and head.startswith("data:") and data in encoded:
+            return head + comma + encoded[data]
+    return value
+
+
+def _langchain_messages(messages: list[Any], placeholders: dict[bytes, str]) -> list[dict]:
+    """The provider messages in LangChain's dict form, attachments as its standard content
+    blocks (`{"type": "image", "base64": ..., "mime_type": ...}`) reading the same files."""
+    shown: list[dict[str, Any]] = []
+    for message in messages:
+        content: Any = message.text
+        if message.attachments:
+            content = [{"type": "text", "text": message.text}] if message.text else []
+            content += [{"type": part.media_type.split("/")[0], "base64": placeholders[part.data],
+                         "mime_type": part.media_type} for part in message.attachments]  # fmt: skip
+        entry: dict[str, Any] = {"role": message.role, "content": content}
+        if message.tool_calls:
+            entry["tool_calls"] = [{"id": call.id, "name": call.name, "args": call.arguments}
+                                   for call in message.tool_calls]  # fmt: skip
+        if message.role == "tool":
+            entry["tool_call_id"] = message.tool_call_id
+        shown.append(entry)
+    return shown
+
+
 def _no_secret_in(request: PaneRequest, secrets: tuple[str, ...]) -> None:
-    """Belt and braces: a secret found anywhere in what would be shown stops the page."""
-    shown = json.dumps([request.url, request.headers, request.body, request.base_url])
+    """Belt and braces: a secret found anywhere the code is written from stops the page."""
+    shown = json.dumps([request.model, request.url, request.headers, request.body,
+                        request.base_url, request.messages, request.address, request.parameters,
+                        request.tools, request.output_schema], default=str)  # fmt: skip
     if any(secret and secret in shown for secret in secrets):
         raise NoCode("This request would show a credential; its code is not shown.")
 
 
-# -- code -----------------------------------------------------------------------------------
-
-
-def _shell_header(name: str, value: str, variable: str) -> str:
-    if KEY in value:
-        left, _, right = value.partition(KEY)
-        return f'-H "{name}: {left}${variable}{right}"'
-    return "-H " + shlex.quote(f"{name}: {value}")
-
-
-def curl(request: PaneRequest) -> str:
-    if not request.url:
-        raise NoCode("This provider's requests are signed; use the LangChain code.")
-    lines = [f"curl -sS -N --fail-with-body {shlex.quote(request.url)}"]
-    lines += [_shell_header(name, value, request.key_variable)
-              for name, value in request.headers.items()]  # fmt: skip
-    lines.append("--data-binary @- <<'JSON'")
-    return (
-        " \\\n  ".join(lines)
-        + "\n"
-        + json.dumps(request.body, indent=2, ensure_ascii=False)
-        + "\nJSON\n"
-    )
-
-
-def _python_header(value: str, variable: str) -> str:
-    if KEY in value:
-        left, _, right = value.partition(KEY)
-        return "f" + repr(f"{left}{{os.environ[{variable!r}]}}{right}")
-    return repr(value)
-
-
-def python_httpx(request: PaneRequest) -> str:
-    if not request.url:
-        raise NoCode("This provider's requests are signed; use the LangChain code.")
-    headers = ",\n".join(f"    {name!r}: {_python_header(value, request.key_variable)}"
-                         for name, value in request.headers.items())  # fmt: skip
-    body = json.dumps(request.body, indent=2, ensure_ascii=False)
-    return (
-        "import json\nimport os\n\nimport httpx\n\n"
-        f"URL = {request.url!r}\n"
-        f"HEADERS = {{\n{headers},\n}}\n"
-        f"BODY = json.loads({body!r})\n\n"
-        'with httpx.stream("POST", URL, headers=HEADERS, json=BODY, timeout=120) as response:\n'
-        "    response.raise_for_status()\n"
-        "    for line in response.iter_lines():\n"
-        "        print(line)\n"
-    )
-
-
-def langchain(request: PaneRequest) -> str:
-    provider = LANGCHAIN_PROVIDERS.get(request.provider, request.provider)
-    arguments = [repr(request.model), f"model_provider={provider!r}"]
-    if request.base_url and request.provider not in SIGNED:
-        arguments.append(f"base_url={request.base_url!r}")
-    if request.key_variable:
-        arguments.append(f"api_key=os.environ[{request.key_variable!r}]")
-    arguments += [f"{name}={value!r}" for name, value in request.parameters.items()]
-    lines = ["import os", "", "from langchain.chat_models import init_chat_model", "",
-             "llm = init_chat_model(" + ", ".join(arguments) + ")"]  # fmt: skip
-    if request.tools:
-        choice = f", tool_choice={request.tool_choice!r}" if request.tool_choice else ""
-        lines.append(f"llm = llm.bind_tools({request.tools!r}{choice})")
-    if request.output_schema:
-        lines.append(f"llm = llm.with_structured_output({request.output_schema!r})")
-    lines += ["", f"messages = {_langchain_messages(request)!r}", "",
-              "for chunk in llm.stream(messages):", "    print(chunk.content, end='', flush=True)"]  # fmt: skip
-    return "\n".join(lines) + "\n"
-
-
-def _langchain_messages(request: PaneRequest) -> list[dict[str, Any]]:
-    """The body's messages in LangChain's dict form (role and content), where the body holds
-    an OpenAI-style list; other dialects keep theirs as the provider layer built them."""
-    messages = request.body.get("messages")
-    if isinstance(messages, list):
-        return [{"role": m.get("role", "user"), "content": m.get("content") or ""}
-                for m in messages if isinstance(m, dict)]  # fmt: skip
-    return [{"role": "user", "content": PLACEHOLDER_MESSAGE}]
+# -- what the dialog shows -------------------------------------------------------------------
 
 
 def all_code(pane: Pane) -> dict[str, Any]:
-    """What the View code dialog shows: each tab's code, or why it has none."""
+    """What the View code dialog shows: each tab's code and the files it reads, or why there
+    is no code."""
     try:
         request = pane_request(pane)
     except NoCode as reason:
         return {"problem": str(reason)}
-    tabs = {}
-    for name, render in (("curl", curl), ("Python", python_httpx), ("LangChain", langchain)):
-        try:
-            tabs[name] = render(request)
-        except NoCode as reason:
-            tabs[name] = f"# {reason}\n"
-    return {"tabs": tabs, "from_run": request.from_run, "key_variable": request.key_variable}
+    tabs = {name: render(request) for name, render in LANGUAGES}
+    return {"tabs": tabs, "from_run": request.from_run, "key_variable": request.key_variable,
+            "variables": request.variables, "files": request.files}  # fmt: skip
+
+
+def sent_file(pane: Pane, name: str) -> SentFile | None:
+    """The file `name` of the pane's request, as the request carries it; None when it has
+    no such file (or no request)."""
+    try:
+        files = pane_request(pane).files
+    except NoCode:
+        return None
+    return next((f for f in files if f.name == name), None)

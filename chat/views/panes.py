@@ -8,7 +8,7 @@ from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,6 +19,7 @@ from chat.models import Conversation, Pane
 from chat.pane_settings import apply, copied_settings
 from chat.run_settings import parse_run_settings
 from chat.view_code import all_code as pane_code
+from chat.view_code import sent_file
 from connections.models import Connection
 
 FULL = f"A conversation has at most {Pane.MAX_PER_CONVERSATION} panes; remove one first."
@@ -149,8 +150,18 @@ def sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def view_code(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
-    """The View code dialog's content: the pane's request as curl, Python and LangChain."""
+    """The View code dialog's content: the pane's request as curl, Python and LangChain;
+    with ?file=<name>, one of the files that code reads, exactly as the request carries it."""
     conversation = _conversation(request, pk)
     pane = _pane(request, conversation, pane_id)
+    if "file" in request.GET:
+        sent = sent_file(pane, request.GET["file"])
+        if sent is None:
+            raise Http404("This pane's request has no such file.")
+        response = HttpResponse(sent.data, content_type=sent.media_type)
+        response["Content-Disposition"] = f'attachment; filename="{sent.name}"'  # a safe name
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
     context = {"pane": pane, **pane_code(pane)}
     return render(request, "chat/partials/view_code.html", context)
