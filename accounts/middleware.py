@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 
-OPEN_PATHS = ("/login/", "/setup/")
+OPEN_PATHS = ("/login/", "/setup/", "/invite/")  # an invite link makes its account
 
 
 class FirstRunMiddleware:

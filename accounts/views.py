@@ -12,8 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import lockouts, permissions
+from accounts import lockouts, permissions, teams
 from accounts.forms import NewAccountForm, RemoveMemberForm, UnlockForm
+from accounts.models import Membership
 from accounts.sockets import announce_access_revoked
 
 ADMINS_ONLY = "Only admins can change the team."
@@ -30,6 +31,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             if User.objects.select_for_update().exists():  # two first visitors at once
                 raise Http404("Playground is already set up.")
             user = form.create_user(admin=True)
+            teams.first_shared_team(user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
     return render(request, "accounts/setup.html", {"form": form})
@@ -72,6 +74,8 @@ def _team_page(request: HttpRequest, form: NewAccountForm, status: int = 200) ->
     User = get_user_model()
     manager = permissions.may_manage_team(request.user)
     context = {
+        "my_teams": Membership.objects.filter(user=request.user).select_related("team")
+        .order_by("team__personal_for", "team__name"),
         "members": User.objects.order_by("username").only("id", "username", "is_staff",
                                                           "last_login"),
         "form": form,
