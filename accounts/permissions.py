@@ -2,8 +2,9 @@
 message, and download asks (design §3).
 
 An object a user may not see does not exist for them: lookups answer 404, never 403, with a
-message that does not name it. Until teams arrive, a conversation and what hangs from it
-(messages, runs, attachments) belong to the account that made it.
+message that does not name it. A conversation and what hangs from it (messages, runs,
+attachments) belong to the account that made it and, once shared, to its team: every member
+sees it, owners and editors change it, viewers open and fork it.
 
 This app depends on no other: the rules are written over query sets and the lookup path to
 each object's owner, so chat, compare and library ask here without accounts importing them.
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 NOT_FOUND = "There is nothing here, or it is not yours to see."
@@ -25,21 +26,63 @@ def is_signed_in(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def visible(user: Any, queryset: QuerySet, *, owner: str = "owner") -> QuerySet:
-    """The objects of `queryset` that `user` may see; `owner` is the lookup path from an object
-    to the account it belongs to ("conversation__owner" for an attachment)."""
+EDITING_ROLES = ("owner", "editor")
+
+
+def _shared_path(queryset: QuerySet, owner: str) -> str | None:
+    """The lookup prefix of the object that says who it is shared with (its `team` and
+    `visibility`), when the object behind `owner` has them: "conversation__" for an
+    attachment, "" for a conversation; None for objects only their owner sees."""
+    if not owner.endswith("owner"):
+        return None
+    prefix = owner[: -len("owner")]
+    model = queryset.model
+    for name in filter(None, prefix.split("__")):
+        model = model._meta.get_field(name).related_model
+    names = {field.name for field in model._meta.get_fields()}
+    return prefix if {"team", "visibility"} <= names else None
+
+
+def _rule(user: Any, queryset: QuerySet, owner: str, roles: tuple[str, ...] | None) -> Q:
+    """Owned by `user`, or shared with a team where `user` holds one of `roles` (any role
+    when None). A subquery, so an object is never listed twice."""
+    from accounts.models import Membership  # models load after this module
+
+    rule = Q(**{owner: user})
+    prefix = _shared_path(queryset, owner)
+    if prefix is not None:
+        teams = Membership.objects.filter(user=user)
+        if roles is not None:
+            teams = teams.filter(role__in=roles)
+        rule |= Q(**{f"{prefix}visibility": "team",
+                     f"{prefix}team__in": teams.values("team_id")})  # fmt: skip
+    return rule
+
+
+def visible(user: Any, queryset: QuerySet, *, owner: str = "owner", change: bool = False
+            ) -> QuerySet:  # fmt: skip
+    """The objects of `queryset` that `user` may see (with `change`: may change); `owner` is
+    the lookup path from an object to the account it belongs to ("conversation__owner" for
+    an attachment). What a conversation shares with its team, every member sees and owners
+    and editors change; viewers open and fork it."""
     if not is_signed_in(user):
         return queryset.none()
-    return queryset.filter(**{owner: user})
+    return queryset.filter(_rule(user, queryset, owner, EDITING_ROLES if change else None))
 
 
-def get_or_404(user: Any, queryset: QuerySet, *, owner: str = "owner", **lookup: Any) -> Model:
-    """One object the user may see, or Http404 — also for lookups that are not even valid
-    (a word where an id belongs), which must not become a server error."""
+def get_or_404(user: Any, queryset: QuerySet, *, owner: str = "owner", change: bool = True,
+               **lookup: Any) -> Model:  # fmt: skip
+    """One object the user may change (or, with change=False, see), or Http404 — also for
+    lookups that are not even valid (a word where an id belongs), which must not become a
+    server error. Changing is the default, so a view that forgets to say is the stricter."""
     try:
-        return visible(user, queryset, owner=owner).get(**lookup)
+        return visible(user, queryset, owner=owner, change=change).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404(NOT_FOUND) from None
+
+
+def may_change(user: Any, queryset: QuerySet, *, owner: str = "owner", **lookup: Any) -> bool:
+    return visible(user, queryset, owner=owner, change=True).filter(**lookup).exists()
 
 
 class NoAccess(Exception):
@@ -47,13 +90,15 @@ class NoAccess(Exception):
 
 
 def visible_to_id(
-    user_id: int, queryset: QuerySet, *, owner: str = "owner", **lookup: Any
+    user_id: int, queryset: QuerySet, *, owner: str = "owner", change: bool = True, **lookup: Any
 ) -> Model:
     """For work that outlives a request (a socket, the engine): the object, if the account is
-    still there and active and may still see it; NoAccess otherwise. Asked on connect and
-    again on every message, in the same database visit as the work."""
+    still there and active and may still change (or, with change=False, see) it; NoAccess
+    otherwise. Asked on connect and again on every message, in the same database visit as
+    the work."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    found = visible(user, queryset, owner=owner).filter(**lookup).first() if user else None
+    found = (visible(user, queryset, owner=owner, change=change).filter(**lookup).first()
+             if user else None)  # fmt: skip
     if found is None:
         raise NoAccess
     return found
@@ -67,12 +112,13 @@ def visible_among(
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return {}
-    return {found.pk: found for found in visible(user, queryset, owner=owner).filter(pk__in=pks)}
+    changeable = visible(user, queryset, owner=owner, change=True)
+    return {found.pk: found for found in changeable.filter(pk__in=pks)}
 
 
 def still_visible(user_id: int, queryset: QuerySet, *, owner: str = "owner", **lookup: Any) -> bool:
     try:
-        visible_to_id(user_id, queryset, owner=owner, **lookup)
+        visible_to_id(user_id, queryset, owner=owner, change=False, **lookup)
     except NoAccess:
         return False
     return True

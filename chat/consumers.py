@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 CATCHUP_TIMEOUT_SECONDS = 5.0
 LIVE_METRICS_SECONDS = 0.5  # how often a tab's live figures under an answer are redrawn
 ACTIONS = {"send", "tool_results", "regenerate", "rerun", "stop"}
+READ_ONLY = "You can read this conversation but not change it: fork it to run your own copy."
 UNREADABLE = (
     "Playground could not read that message (it was not a message from this page). "
     "Reload the page and try again."
@@ -267,6 +268,11 @@ class ConversationConsumer(AsyncWebsocketConsumer):
                 await turns.stop(self.conversation_id, self.user_id,
                                  int(pane) if pane.isdigit() else None)  # fmt: skip
         except permissions.NoAccess:
+            if await database_sync_to_async(permissions.still_visible)(
+                self.user_id, Conversation.objects, pk=self.conversation_id
+            ):  # a viewer: may read, not change
+                await self.send(text_data=frames.composer_errors({"socket": [READ_ONLY]}))
+                return
             await self.lose_access()
 
     async def handle_send(self, data: dict[str, Any]) -> None:

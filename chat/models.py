@@ -15,6 +15,17 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
     )
     title = models.CharField(max_length=200, blank=True, default="")
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Only me"
+        TEAM = "team", "The team"
+
+    # Shared with a team's members (by their role) when visibility is "team"; else the
+    # owner's alone. Empty for a conversation from before teams: private.
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="conversations")  # fmt: skip
+    visibility = models.CharField(max_length=10, choices=Visibility.choices,
+                                  default=Visibility.PRIVATE)  # fmt: skip
     # "Sync settings": a field edited in one pane's settings applies to every pane.
     sync_settings = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("c/<int:pk>/export.md", transfer.export_markdown, name="conversation-export-markdown"),
     path("c/<int:pk>/rename/", conversations.conversation_rename, name="conversation-rename"),
     path("c/<int:pk>/delete/", conversations.conversation_delete, name="conversation-delete"),
+    path("c/<int:pk>/share/", conversations.conversation_share, name="conversation-share"),
     # The playground screen (chat/views/playground.py)
     path("", playground.home, name="home"),
     path("c/<int:pk>/", playground.conversation, name="conversation"),

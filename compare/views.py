@@ -16,7 +16,7 @@ from compare.diff import tool_call_diff, word_diff
 
 
 def _conversation(request: HttpRequest, pk: int) -> Conversation:
-    return permissions.get_or_404(request.user, Conversation.objects, pk=pk)
+    return permissions.get_or_404(request.user, Conversation.objects, change=False, pk=pk)
 
 
 def figures_of(results) -> list[tuple[object, metrics.PaneFigures]]:  # type: ignore[no-untyped-def]

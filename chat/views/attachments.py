@@ -46,6 +46,7 @@ def read(request: HttpRequest, attachment_id: str) -> HttpResponse:
         request.user,
         Attachment.objects.select_related("blob"),
         owner="conversation__owner",
+        change=False,
         pk=attachment_id,
     )
     size = attachment.blob.size

@@ -21,8 +21,9 @@ from chat.models import Conversation, Message
 @require_GET
 def raw(request: HttpRequest, pk: int) -> HttpResponse:
     message = permissions.get_or_404(
-        request.user, Message.objects.only("content"), owner="conversation__owner", pk=pk
-    )
+        request.user, Message.objects.only("content"), owner="conversation__owner",
+        change=False, pk=pk,
+    )  # fmt: skip
     response = HttpResponse(message.content, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "private, no-store"  # it may change (edits, a stream's end)
     return response
@@ -32,7 +33,7 @@ def raw(request: HttpRequest, pk: int) -> HttpResponse:
 def fork_from_here(request: HttpRequest, pk: int) -> HttpResponse:
     message = permissions.get_or_404(
         request.user, Message.objects.select_related("conversation"),
-        owner="conversation__owner", pk=pk,
+        owner="conversation__owner", change=False, pk=pk,
     )  # fmt: skip
     copy = fork(message.conversation, message, request.user)
     if request.htmx:

@@ -25,14 +25,15 @@ from connections.models import Connection
 FULL = f"A conversation has at most {Pane.MAX_PER_CONVERSATION} panes; remove one first."
 
 
-def _conversation(request: HttpRequest, pk: int) -> Conversation:
-    return permissions.get_or_404(request.user, Conversation.objects, pk=pk)
+def _conversation(request: HttpRequest, pk: int, *, change: bool = True) -> Conversation:
+    return permissions.get_or_404(request.user, Conversation.objects, change=change, pk=pk)
 
 
-def _pane(request: HttpRequest, conversation: Conversation, pane_id: int) -> Pane:
+def _pane(request: HttpRequest, conversation: Conversation, pane_id: int, *,
+          change: bool = True) -> Pane:  # fmt: skip
     return permissions.get_or_404(
         request.user, Pane.objects.filter(conversation=conversation),
-        owner="conversation__owner", pk=pane_id,
+        owner="conversation__owner", change=change, pk=pane_id,
     )  # fmt: skip
 
 
@@ -152,8 +153,8 @@ def sync(request: HttpRequest, pk: int) -> HttpResponse:
 def view_code(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
     """The View code dialog's content: the pane's request as curl, Python and LangChain;
     with ?file=<name>, one of the files that code reads, exactly as the request carries it."""
-    conversation = _conversation(request, pk)
-    pane = _pane(request, conversation, pane_id)
+    conversation = _conversation(request, pk, change=False)
+    pane = _pane(request, conversation, pane_id, change=False)
     if "file" in request.GET:
         sent = sent_file(pane, request.GET["file"])
         if sent is None:

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import permissions
+from accounts.models import Team
 from chat.models import Conversation, Pane
 from chat.screen import playground_context
 from connections.llm import available_connections, capability_summary
@@ -24,8 +25,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
-    current = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
-    return render(request, "chat/playground.html", playground_context(current))
+    current = permissions.get_or_404(request.user, Conversation.objects, change=False, pk=pk)
+    context = {**playground_context(current), **sharing_context(request.user, current)}
+    return render(request, "chat/playground.html", context)
+
+
+def sharing_context(user, conversation: Conversation) -> dict:  # type: ignore[no-untyped-def]
+    """Whether this viewer may only read, and, for its owner, the teams it can be shared
+    with ("Share with")."""
+    read_only = not permissions.may_change(user, Conversation.objects, pk=conversation.pk)
+    if conversation.owner_id != user.pk:
+        return {"read_only": read_only, "share_choices": []}
+    teams = Team.objects.filter(personal_for__isnull=True, memberships__user=user)
+    choices = [("private", "Only me"), *((str(t.pk), f"Team: {t.name}") for t in teams)]
+    shared = conversation.visibility == Conversation.Visibility.TEAM and conversation.team_id
+    return {"read_only": read_only, "share_choices": choices,
+            "shared_with": str(conversation.team_id) if shared else "private"}  # fmt: skip
 
 
 def pane_of(request: HttpRequest, pk: int) -> Pane:

@@ -29,14 +29,14 @@ def _download(body: bytes | str, content_type: str, name: str) -> HttpResponse:
 
 @require_GET
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
+    conversation = permissions.get_or_404(request.user, Conversation.objects, change=False, pk=pk)
     return _download(transfer.export_json(conversation), "application/json",
                      _file_name(conversation, "json"))  # fmt: skip
 
 
 @require_GET
 def export_markdown(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
+    conversation = permissions.get_or_404(request.user, Conversation.objects, change=False, pk=pk)
     return _download(transfer.export_markdown(conversation), "text/markdown; charset=utf-8",
                      _file_name(conversation, "md"))  # fmt: skip
 
