@@ -20,6 +20,6 @@ def sidebar(request):  # type: ignore[no-untyped-def]
         return {"sidebar_query": query, "sidebar_found": found,
                 "sidebar_conversations": [f.conversation for f in found]}  # fmt: skip
     conversations = permissions.visible(user, Conversation.objects).only(
-        "id", "title", "updated_at"
+        "id", "title", "updated_at", "owner_id"
     )
     return {"sidebar_query": "", "sidebar_conversations": conversations[:SIDEBAR_LIMIT]}

@@ -59,7 +59,7 @@ def search(user: Any, query: str) -> list[Found]:
     found = list(
         permissions.visible(user, Conversation.objects)
         .filter(Q(title__icontains=query) | Q(pk__in=said))
-        .only("id", "title", "updated_at")
+        .only("id", "title", "updated_at", "owner_id")
         .order_by("-updated_at")[:RESULTS]
     )
     in_text = [c.pk for c in found if query.lower() not in c.title.lower()]
