@@ -85,10 +85,12 @@ def test_who_may_see_and_who_may_change_a_shared_conversation(shared, role):
     assert (SECRET_TITLE.encode() in sidebar) == (sees and role != "anonymous")
     changes_made = {
         "edit": client.post(reverse("message-edit", args=[question.pk]), {"text": "Changed"}),
-        "rename": client.post(reverse("conversation-rename", args=[conversation.pk]),
-                              {"title": "Renamed"}),  # fmt: skip
-        "add": client.post(reverse("message-add", args=[conversation.pk]),
-                           {"role": "user", "text": "Added"}),  # fmt: skip
+        "rename": client.post(
+            reverse("conversation-rename", args=[conversation.pk]), {"title": "Renamed"}
+        ),  # fmt: skip
+        "add": client.post(
+            reverse("message-add", args=[conversation.pk]), {"role": "user", "text": "Added"}
+        ),  # fmt: skip
     }
     for action, response in changes_made.items():
         if role == "anonymous":
@@ -117,7 +119,9 @@ def test_only_its_author_deletes_or_reshares_it(shared):
     conversation, people, team, *_ = shared
     for role in ("owner", "editor"):
         client = _client(people, role)
-        assert client.post(reverse("conversation-delete", args=[conversation.pk])).status_code == 404
+        assert (
+            client.post(reverse("conversation-delete", args=[conversation.pk])).status_code == 404
+        )
         assert client.post(reverse("conversation-share", args=[conversation.pk]),
                            {"share": "private"}).status_code == 404  # fmt: skip
     author = _client(people, "author")
