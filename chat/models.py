@@ -60,6 +60,11 @@ class Pane(models.Model):
     tools = models.JSONField(default=list, blank=True)
     tool_choice = models.CharField(max_length=200, blank=True, default="")
     output_schema = models.JSONField(null=True, blank=True)
+    # The library prompt version it was opened from, as plain data (the library app points
+    # here, not the other way): {"prompt": id, "version": id, "number": n, "name": "..."},
+    # and the values its {{variables}} were filled with.
+    source = models.JSONField(null=True, blank=True)
+    variables = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "connections",
     "chat",
     "compare",
+    "library",
 ]
 
 MIDDLEWARE = [

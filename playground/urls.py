@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("connections.urls")),
     path("", include("chat.urls")),
     path("", include("compare.urls")),
+    path("", include("library.urls")),
 ]

@@ -184,6 +184,12 @@ def turn_results(turn_id: int) -> list[Run]:
     return sorted(last.values(), key=lambda run: run.pane.position if run.pane else 0)
 
 
+def pane_history(pane: Pane) -> list[Message]:
+    """What the pane would send as history now: the path shown, its chosen answers (an
+    unsaved run whose answer would come after every message)."""
+    return history_for(Run(conversation_id=pane.conversation_id, pane=pane, message_id=2**62))
+
+
 def latest_shown_turn(conversation_id: int) -> Turn | None:
     """The latest finished turn on the path the conversation shows (the compare panel's)."""
     finished = set(

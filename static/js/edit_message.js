@@ -42,6 +42,17 @@
     if (place) place.textContent = event.detail.xhr.responseText;
   });
 
+  // Opened from the library with a message to run (#answer-<id>): once the socket is open,
+  // every pane answers it, once (the address forgets it, so a reload does not run it again).
+  document.addEventListener("htmx:wsOpen", function () {
+    var wanted = /^#answer-(\d+)$/.exec(window.location.hash);
+    var answer = document.getElementById("answer-form");
+    if (!wanted || !answer) return;
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    answer.elements.message_id.value = wanted[1];
+    answer.requestSubmit();
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (!event.detail.successful || !elt.classList || !elt.classList.contains("edit-form")) return;

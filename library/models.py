@@ -1,0 +1,110 @@
+"""Saved prompts (design §4): a `Prompt` of a team, its immutable `PromptVersion`s, and its
+`Label`s — movable pointers at a version, each move recorded in `LabelMove`.
+
+A version is written once and never changed: `save` refuses an update and a version that a
+pane or a run came from cannot be deleted (PROTECT). "latest" is not a label row: it is always
+the newest version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+LABEL_PATTERN = r"^[a-z0-9_.\-]{1,36}$"
+
+
+class Prompt(models.Model):
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Only me"
+        TEAM = "team", "The team"
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="prompts")
+    name = models.CharField(max_length=120)
+    # Its author; the team's members see it when its visibility is "team".
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="prompts")  # fmt: skip
+    visibility = models.CharField(max_length=10, choices=Visibility.choices,
+                                  default=Visibility.TEAM)  # fmt: skip
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(auto_now_add=True)  # opened or saved: "recently used first"
+
+    class Meta:
+        ordering = ["-used_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="prompt_name_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImmutableVersion(Exception):
+    """A saved version was about to be changed in place."""
+
+
+class PromptVersion(models.Model):
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    system_prompt = models.TextField(blank=True, default="")
+    # [{"role": "user" | "assistant", "content": "... {{variable}} ..."}]
+    messages = models.JSONField(default=list, blank=True)
+    # Where it ran when saved, by name and kind (a connection may go; the version stays).
+    connection_name = models.CharField(max_length=100, blank=True, default="")
+    connection_kind = models.CharField(max_length=40, blank=True, default="")
+    model = models.CharField(max_length=200, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
+    tools = models.JSONField(default=list, blank=True)
+    tool_choice = models.CharField(max_length=200, blank=True, default="")
+    output_schema = models.JSONField(null=True, blank=True)
+    commit_message = models.CharField(max_length=300, blank=True, default="")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                               related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["prompt", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "number"], name="version_number_per_prompt")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt.name} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableVersion(f"Version {self.number} is saved; save a new version instead.")
+        super().save(*args, **kwargs)
+
+
+class Label(models.Model):
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=36)
+    # RESTRICT: a version goes only with its prompt, and its labels with it.
+    version = models.ForeignKey(PromptVersion, on_delete=models.RESTRICT, related_name="labels")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["prompt", "name"], name="label_per_prompt")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LabelMove(models.Model):
+    """Who moved a label, when, from which version to which (from empty: made)."""
+
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="moves")
+    from_version = models.ForeignKey(PromptVersion, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")  # fmt: skip
+    to_version = models.ForeignKey(PromptVersion, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")  # fmt: skip
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                 related_name="+")  # fmt: skip
+    moved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-moved_at", "-pk"]
