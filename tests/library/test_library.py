@@ -194,3 +194,36 @@ def test_a_prompt_a_conversation_was_opened_from_is_archived_not_deleted(crew, p
     _as(people["ada"]).post(reverse("library-delete", args=[version.prompt_id]))
     assert Prompt.objects.get(pk=version.prompt_id).archived
     assert PromptVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_no_page_changes_a_saved_version_in_place(crew, pane):
+    """Every library route, with every method and with garbage, leaves saved versions as they
+    were (new versions may appear; none is edited)."""
+    from library.urls import urlpatterns
+
+    team, people = crew
+    first = saving.save_new_prompt(pane, people["ada"], team, "Translator")
+    pane.model = "large"
+    pane.save()
+    saving.save_version(first.prompt, pane, people["ada"])
+    before = {row["pk"]: row for row in PromptVersion.objects.values()
+              for row in [{**row, "pk": row["id"]}]}  # fmt: skip
+    client = _as(people["ada"])
+    garbage = {"label": "production", "version": "1", "versions": ["1", "2"], "models": "m",
+               "var_text": "x", "var_language": "y", "system_prompt": "hacked",
+               "prompt": str(first.prompt_id), "commit_message": "c", "name": "New",
+               "conversation": str(pane.conversation_id), "pane": str(pane.pk),
+               "number": "1", "messages": "[]"}  # fmt: skip
+    for pattern in sorted(urlpatterns, key=lambda p: "delete" in str(p.pattern)):  # last
+        route = str(pattern.pattern).replace("<int:pk>", str(first.prompt_id))
+        if "/v/" in route:
+            route = str(pattern.pattern).replace("<int:pk>", str(first.pk))
+        for method in (client.get, client.post):
+            response = method("/" + route, garbage)
+            assert response.status_code < 500, route
+    after = list(PromptVersion.objects.values())
+    # Open in playground made a conversation from it, so the delete (run last) archived it.
+    assert len(after) >= len(before)
+    for row in after:
+        if row["id"] in before:
+            assert {**row, "pk": row["id"]} == before[row["id"]], row["number"]
