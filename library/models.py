@@ -108,3 +108,65 @@ class LabelMove(models.Model):
 
     class Meta:
         ordering = ["-moved_at", "-pk"]
+
+
+class Tool(models.Model):
+    """A tool definition a team keeps, by its function name; its versions hold the
+    definition, its fixtures the results a teammate can answer a call with in one click."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="tools")
+    name = models.CharField(max_length=64)  # the function name models call
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="tools")  # fmt: skip
+    visibility = models.CharField(max_length=10, choices=Prompt.Visibility.choices,
+                                  default=Prompt.Visibility.TEAM)  # fmt: skip
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="tool_name_per_team")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ToolVersion(models.Model):
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    description = models.TextField(blank=True, default="")
+    parameters = models.JSONField(default=dict)  # a JSON Schema for the arguments
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                               related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tool", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tool", "number"], name="version_number_per_tool")
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableVersion(f"Version {self.number} is saved; save a new version instead.")
+        super().save(*args, **kwargs)
+
+    def definition(self) -> dict[str, Any]:
+        """As a pane's Tools box and every provider take it."""
+        return {"name": self.tool.name, "description": self.description,
+                "parameters": self.parameters}  # fmt: skip
+
+
+class ToolFixture(models.Model):
+    """A saved result for calls whose arguments match: each key of `arguments` must equal
+    the call's value, or be "*" for any value; keys it does not name may be anything."""
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="fixtures")
+    arguments = models.JSONField(default=dict, blank=True)
+    result = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tool", "pk"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from library import views
+from library import tool_views, views
 
 urlpatterns = [
     path("library/", views.index, name="library"),
@@ -14,4 +14,10 @@ urlpatterns = [
     path("library/p/<int:pk>/compare/", views.compare_versions, name="library-compare"),
     path("library/p/<int:pk>/delete/", views.delete, name="library-delete"),
     path("library/v/<int:pk>/restore/", views.restore, name="library-restore"),
+    path("library/tools/", tool_views.index, name="library-tools"),
+    path("library/tools/add/", tool_views.add, name="library-tool-add"),
+    path("library/tools/export.json", tool_views.export, name="library-tools-export"),
+    path("library/t/<int:pk>/", tool_views.tool_page, name="library-tool"),
+    path("library/t/<int:pk>/version/", tool_views.save_version, name="library-tool-version"),
+    path("library/t/<int:pk>/fixtures/", tool_views.add_fixture, name="library-tool-fixture"),
 ]

@@ -1,0 +1,125 @@
+"""The library's tool pages: the list with "Add tool" and an import of an OpenAI `tools`
+array, a tool with its versions and fixtures, and the export. Viewers read and export;
+editors and owners add and change (accounts.permissions)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from accounts.models import Team
+from library import tools
+from library.models import Tool
+
+EDITING = ("owner", "editor")
+
+
+def _teams(request: HttpRequest) -> list[Team]:
+    return list(Team.objects.filter(memberships__user=request.user,
+                                    memberships__role__in=EDITING)
+                .order_by("personal_for", "name"))  # fmt: skip
+
+
+def _tool(request: HttpRequest, pk: int, *, change: bool = False) -> Tool:
+    return permissions.get_or_404(request.user, Tool.objects.select_related("team"),
+                                  change=change, pk=pk)  # fmt: skip
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    listed = permissions.visible(request.user, Tool.objects.select_related("team")
+                                 .prefetch_related("versions"))  # fmt: skip
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        listed = listed.filter(name__icontains=query)
+    context = {"tools": listed[:500], "teams": _teams(request), "query": query}
+    return render(request, "library/tools.html", context)
+
+
+def _team_from(request: HttpRequest) -> Team:
+    team = next((t for t in _teams(request) if str(t.pk) == request.POST.get("team")), None)
+    if team is None:
+        raise tools.ToolRefused("Pick the team the tool belongs to.")
+    return team
+
+
+@require_POST
+def add(request: HttpRequest) -> HttpResponse:
+    """ "Add tool": one definition, or (Import) an OpenAI-style array of them."""
+    try:
+        team = _team_from(request)
+        if request.POST.get("import"):
+            saved = tools.import_tools(team, request.user, request.POST["import"])
+        else:
+            text = request.POST.get("definition", "")
+            try:
+                definition = json.loads(text)
+            except ValueError:
+                raise tools.ToolRefused('A tool is JSON: {"name": ..., "description": ..., '
+                                        '"parameters": {...}}.') from None  # fmt: skip
+            saved = [tools.save_tool(team, request.user, definition)]
+    except tools.ToolRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("library-tools")
+    messages.success(request, "Saved " + ", ".join(
+        f"{v.tool.name} v{v.number}" for v in saved) + ".")  # fmt: skip
+    return redirect("library-tool", pk=saved[0].tool_id) if len(saved) == 1 else redirect(
+        "library-tools")  # fmt: skip
+
+
+def tool_page(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = _tool(request, pk)
+    versions = list(tool.versions.select_related("author"))
+    context = {
+        "tool": tool, "versions": versions, "latest": versions[0] if versions else None,
+        "fixtures": list(tool.fixtures.select_related("created_by")),
+        "may_change": permissions.may_change(request.user, Tool.objects, pk=tool.pk),
+        "definition": json.dumps(versions[0].definition(), indent=2) if versions else "",
+    }  # fmt: skip
+    return render(request, "library/tool.html", context)
+
+
+@require_POST
+def save_version(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = _tool(request, pk, change=True)
+    try:
+        definition = json.loads(request.POST.get("definition", ""))
+        if isinstance(definition, dict) and definition.get("name", tool.name) != tool.name:
+            raise tools.ToolRefused("A new version keeps the tool's name; add a tool to rename.")
+        version = tools.save_tool(tool.team, request.user, definition)
+    except ValueError as refused:  # ToolRefused, or not JSON
+        messages.error(request, str(refused) if isinstance(refused, tools.ToolRefused)
+                       else "That is not JSON.")  # fmt: skip
+    else:
+        messages.success(request, f"Saved {tool.name} v{version.number}.")
+    return redirect("library-tool", pk=pk)
+
+
+@require_POST
+def add_fixture(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = _tool(request, pk, change=True)
+    try:
+        tools.add_fixture(tool, request.user, request.POST.get("arguments", ""),
+                          request.POST.get("result", ""))  # fmt: skip
+    except tools.ToolRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Saved the fixture: calls that match get it in one click.")
+    return redirect("library-tool", pk=pk)
+
+
+def export(request: HttpRequest) -> HttpResponse:
+    """Every tool one may see (or one team's), latest versions, as an OpenAI `tools` array."""
+    listed = permissions.visible(request.user, Tool.objects.filter(archived=False))
+    team = request.GET.get("team", "")
+    if team.isdigit():
+        listed = listed.filter(team_id=int(team))
+    latest = [t.versions.order_by("-number").first() for t in listed.prefetch_related("versions")]
+    body = json.dumps(tools.exported(v for v in latest if v), indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="tools.json"'
+    return response

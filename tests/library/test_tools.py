@@ -1,0 +1,112 @@
+"""The library's tools (library/tools.py): definitions checked as every provider requires,
+versions that never change, import and export of an OpenAI `tools` array, and fixtures
+matched to a call by its arguments."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from accounts import teams
+from library import tools
+from library.models import ImmutableVersion, Tool, ToolFixture, ToolVersion
+
+pytestmark = pytest.mark.django_db
+
+WEATHER = {"type": "function", "function": {
+    "name": "weather", "description": "The weather in a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                   "required": ["city"]}}}  # fmt: skip
+
+
+@pytest.fixture
+def team():
+    ada = get_user_model().objects.create_user("ada")
+    return teams.create_team("Crew", ada), ada
+
+
+@pytest.mark.parametrize(
+    ("definition", "says"),
+    [({"description": "no name"}, "needs a name"), ({"name": "has space"}, "letters, digits"),
+     ({"name": "w", "parameters": {"type": "objekt"}}, ""), ("not an object", "JSON object")],
+)  # fmt: skip
+def test_definitions_no_provider_would_take_are_refused_with_the_reason(team, definition, says):
+    with pytest.raises(tools.ToolRefused, match=says):
+        tools.save_tool(*team, definition)
+    assert not Tool.objects.exists()
+
+
+def test_saving_again_makes_a_version_and_versions_never_change(team):
+    first = tools.save_tool(*team, WEATHER)
+    assert (first.number, first.tool.name, first.parameters["required"]) == (1, "weather", ["city"])
+    with pytest.raises(tools.ToolRefused, match="Nothing changed"):
+        tools.save_tool(*team, WEATHER)
+    changed = {**WEATHER["function"], "description": "Weather, in Celsius."}
+    second = tools.save_tool(*team, changed)
+    assert second.number == 2 and second.tool_id == first.tool_id
+    first.description = "edited"
+    with pytest.raises(ImmutableVersion):
+        first.save()
+
+
+def test_an_openai_tools_array_imports_whole_or_not_at_all_and_exports_back(team):
+    clock = {"name": "clock", "parameters": {"type": "object", "properties": {}}}
+    with pytest.raises(tools.ToolRefused, match="Tool 2: .*Nothing was imported"):
+        tools.import_tools(*team, json.dumps([WEATHER, {"name": "bad name"}]))
+    assert not Tool.objects.exists()
+    saved = tools.import_tools(*team, json.dumps([WEATHER, clock]))
+    assert [v.tool.name for v in saved] == ["weather", "clock"]
+    again = tools.import_tools(*team, json.dumps([WEATHER]))  # unchanged: no new version
+    assert again[0].pk == saved[0].pk and ToolVersion.objects.count() == 2
+    assert tools.exported(saved)[0] == {"type": "function", "function": {
+        "name": "weather", "description": "The weather in a city.",
+        "parameters": WEATHER["function"]["parameters"]}}  # fmt: skip
+
+
+def test_the_most_exact_matching_fixture_answers_a_call(team):
+    version = tools.save_tool(*team, WEATHER)
+    tool, ada = version.tool, team[1]
+    anywhere = tools.add_fixture(tool, ada, '{"city": "*"}', "Mild.")
+    paris = tools.add_fixture(tool, ada, '{"city": "Paris"}', "Rain in Paris.")
+    fixtures = list(ToolFixture.objects.all())
+    assert tools.matching(fixtures, {"city": "Paris"}) == paris
+    assert tools.matching(fixtures, {"city": "Oslo"}) == anywhere
+    assert tools.matching(fixtures, {}) is None  # "*" needs the argument to be there
+    with pytest.raises(tools.ToolRefused, match="JSON object"):
+        tools.add_fixture(tool, ada, "[1]", "x")
+    with pytest.raises(tools.ToolRefused, match="Type the result"):
+        tools.add_fixture(tool, ada, "{}", "  ")
+
+
+def test_the_tool_pages_add_refuse_and_keep_others_out(team, client, django_user_model):
+    from django.urls import reverse
+
+    from accounts.models import Membership
+
+    crew, ada = team
+    viewer = django_user_model.objects.create_user("cy")
+    Membership.objects.create(team=crew, user=viewer, role="viewer")
+    outsider = django_user_model.objects.create_user("dee")
+    client.force_login(ada)
+    added = client.post(reverse("library-tool-add"),
+                        {"team": crew.pk, "definition": json.dumps(WEATHER)})  # fmt: skip
+    tool = Tool.objects.get()
+    assert added.status_code == 302 and added["Location"] == f"/library/t/{tool.pk}/"
+    refused = client.post(reverse("library-tool-add"),
+                          {"team": crew.pk, "definition": "{nope"}, follow=True)  # fmt: skip
+    assert b"A tool is JSON" in refused.content and Tool.objects.count() == 1
+
+    client.force_login(viewer)
+    assert client.get(reverse("library-tool", args=[tool.pk])).status_code == 200
+    fixture = client.post(reverse("library-tool-fixture", args=[tool.pk]),
+                          {"arguments": "{}", "result": "x"})  # fmt: skip
+    assert fixture.status_code == 404 and not ToolFixture.objects.exists()
+    exported = json.loads(client.get(reverse("library-tools-export")).content)
+    assert [t["function"]["name"] for t in exported] == ["weather"]
+
+    client.force_login(outsider)
+    assert client.get(reverse("library-tool", args=[tool.pk])).status_code == 404
+    assert b"<code>weather</code>" not in client.get(reverse("library-tools")).content
+    assert json.loads(client.get(reverse("library-tools-export")).content) == []
