@@ -170,3 +170,44 @@ class ToolFixture(models.Model):
 
     class Meta:
         ordering = ["tool", "pk"]
+
+
+class OutputSchema(models.Model):
+    """A JSON Schema for structured answers a team keeps; its versions never change."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE,
+                             related_name="output_schemas")  # fmt: skip
+    name = models.CharField(max_length=120)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="output_schemas")  # fmt: skip
+    visibility = models.CharField(max_length=10, choices=Prompt.Visibility.choices,
+                                  default=Prompt.Visibility.TEAM)  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"],
+                                               name="schema_name_per_team")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchemaVersion(models.Model):
+    schema = models.ForeignKey(OutputSchema, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    body = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                               related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["schema", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["schema", "number"], name="version_number_per_schema")
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableVersion(f"Version {self.number} is saved; save a new version instead.")
+        super().save(*args, **kwargs)

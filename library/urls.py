@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from library import tool_views, views
+from library import schema_views, tool_views, views
 
 urlpatterns = [
     path("library/", views.index, name="library"),
@@ -20,4 +20,9 @@ urlpatterns = [
     path("library/t/<int:pk>/", tool_views.tool_page, name="library-tool"),
     path("library/t/<int:pk>/version/", tool_views.save_version, name="library-tool-version"),
     path("library/t/<int:pk>/fixtures/", tool_views.add_fixture, name="library-tool-fixture"),
+    path("library/schemas/", schema_views.index, name="library-schemas"),
+    path("library/schemas/add/", schema_views.add, name="library-schema-add"),
+    path("library/s/<int:pk>/", schema_views.schema_page, name="library-schema"),
+    path("library/s/<int:pk>/version/", schema_views.save_version, name="library-schema-version"),
+    path("library/sv/<int:pk>/use/", schema_views.use_in_pane, name="library-schema-use"),
 ]
