@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import Team
+from accounts.teams import personal_team
+from chat.models import Message
 from library import tools
 from library.models import Tool
 
@@ -123,3 +125,32 @@ def export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="tools.json"'
     return response
+
+
+@require_POST
+def fixture_from_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Save as fixture" under a typed tool result: kept as a fixture of the library's tool
+    of that name (one you may change; else the pane's definition, saved for you alone), for
+    calls with exactly these arguments. 204, or 400 with the reason (shown by the message)."""
+    result = permissions.get_or_404(request.user, Message.objects.select_related("pane"),
+                                    owner="conversation__owner", change=False,
+                                    pk=pk, role=Message.Role.TOOL)  # fmt: skip
+    call = next((c for m in Message.objects.filter(turn_id=result.turn_id,
+                                                   role=Message.Role.ASSISTANT)
+                 for c in m.tool_calls or [] if c.get("id") == result.tool_call_id), None)  # fmt: skip
+    tool = (permissions.visible(request.user, Tool.objects.filter(name=result.tool_name,
+                                                                   archived=False), change=True)
+            .order_by("-created_at").first())  # fmt: skip
+    try:
+        if tool is None:
+            definition = next((d for d in (result.pane.tools if result.pane else [])
+                               if tools.checked(d)["name"] == result.tool_name), None)  # fmt: skip
+            if definition is None:
+                raise tools.ToolRefused("Add this tool to the library first (Library → Tools).")
+            team = personal_team(request.user)
+            tool = tools.save_tool(team, request.user, definition).tool
+        tools.add_fixture(tool, request.user, json.dumps((call or {}).get("arguments") or {}),
+                          result.content)  # fmt: skip
+    except tools.ToolRefused as refused:
+        return HttpResponse(str(refused), status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204, headers={"HX-Trigger": "fixture-saved"})

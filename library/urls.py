@@ -20,6 +20,11 @@ urlpatterns = [
     path("library/t/<int:pk>/", tool_views.tool_page, name="library-tool"),
     path("library/t/<int:pk>/version/", tool_views.save_version, name="library-tool-version"),
     path("library/t/<int:pk>/fixtures/", tool_views.add_fixture, name="library-tool-fixture"),
+    path(
+        "library/fixtures/from-message/<int:pk>/",
+        tool_views.fixture_from_message,
+        name="library-fixture-from-message",
+    ),
     path("library/schemas/", schema_views.index, name="library-schemas"),
     path("library/schemas/add/", schema_views.add, name="library-schema-add"),
     path("library/s/<int:pk>/", schema_views.schema_page, name="library-schema"),

@@ -110,3 +110,30 @@ def test_the_tool_pages_add_refuse_and_keep_others_out(team, client, django_user
     assert client.get(reverse("library-tool", args=[tool.pk])).status_code == 404
     assert b"<code>weather</code>" not in client.get(reverse("library-tools")).content
     assert json.loads(client.get(reverse("library-tools-export")).content) == []
+
+
+def test_save_as_fixture_keeps_a_typed_result_for_calls_with_the_same_arguments(team, client):
+    from django.urls import reverse
+
+    from chat.models import Conversation, Message, Pane, Turn
+
+    crew, ada = team
+    conversation = Conversation.objects.create(owner=ada)
+    pane = Pane.objects.create(conversation=conversation, position=0, tools=[WEATHER])
+    turn = Turn.objects.create(conversation=conversation)
+    Message.objects.create(conversation=conversation, turn=turn, pane=pane, role="assistant",
+                           tool_calls=[{"id": "c1", "name": "weather",
+                                        "arguments": {"city": "Oslo"}}])  # fmt: skip
+    typed = Message.objects.create(conversation=conversation, turn=turn, pane=pane, role="tool",
+                                   content="Snow.", tool_call_id="c1", tool_name="weather")  # fmt: skip
+    client.force_login(ada)
+    saved = client.post(reverse("library-fixture-from-message", args=[typed.pk]))
+    assert saved.status_code == 204
+    fixture = ToolFixture.objects.get()
+    assert (fixture.arguments, fixture.result, fixture.tool.name) == ({"city": "Oslo"}, "Snow.",
+                                                                      "weather")  # fmt: skip
+    assert fixture.tool.team.personal_for == ada  # no library tool yet: the pane's, for ada
+    Pane.objects.filter(pk=pane.pk).update(tools=[])
+    tools.save_tool(crew, ada, WEATHER)  # now the team has one too (newest first)
+    client.post(reverse("library-fixture-from-message", args=[typed.pk]))
+    assert ToolFixture.objects.latest("pk").tool.team == crew
