@@ -58,6 +58,9 @@ class PromptVersion(models.Model):
     model = models.CharField(max_length=200, blank=True, default="")
     params = models.JSONField(default=dict, blank=True)
     tools = models.JSONField(default=list, blank=True)
+    # The library tool versions its tools are, pinned when saved:
+    # [{"tool": id, "version": id, "number": n, "name": "..."}]
+    tool_versions = models.JSONField(default=list, blank=True)
     tool_choice = models.CharField(max_length=200, blank=True, default="")
     output_schema = models.JSONField(null=True, blank=True)
     commit_message = models.CharField(max_length=300, blank=True, default="")

@@ -13,19 +13,37 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts import permissions
 from chat.engine import store
 from chat.models import Message, Pane
-from library.models import LABEL_PATTERN, Label, LabelMove, Prompt, PromptVersion
+from library.models import LABEL_PATTERN, Label, LabelMove, Prompt, PromptVersion, ToolVersion
 
 COMPARED = ("system_prompt", "messages", "connection_name", "connection_kind", "model",
-            "params", "tools", "tool_choice", "output_schema")  # fmt: skip
+            "params", "tools", "tool_versions", "tool_choice", "output_schema")  # fmt: skip
 
 
 class NotSaved(ValueError):
     """Why it cannot be saved, said to the user as it is."""
 
 
-def pane_state(pane: Pane) -> dict[str, Any]:
+def _pinned(tools: list[dict[str, Any]], author: Any) -> list[dict[str, Any]]:
+    """For each of the pane's tools that the library keeps with the same definition (a tool
+    the author may see), that tool version."""
+    pins = []
+    for tool in tools:
+        body = tool.get("function", tool) if tool.get("type") == "function" else tool
+        found = (permissions.visible(author, ToolVersion.objects.select_related("tool"),
+                                     owner="tool__owner")
+                 .filter(tool__name=body.get("name", ""), parameters=body.get("parameters")
+                         or {"type": "object", "properties": {}})
+                 .order_by("-created_at").first())  # fmt: skip
+        if found is not None:
+            pins.append({"tool": found.tool_id, "version": found.pk, "number": found.number,
+                         "name": found.tool.name})  # fmt: skip
+    return pins
+
+
+def pane_state(pane: Pane, author: Any = None) -> dict[str, Any]:
     """What a version keeps of a pane, as the fields of PromptVersion."""
     messages = []
     for message in store.pane_history(pane):
@@ -41,6 +59,7 @@ def pane_state(pane: Pane) -> dict[str, Any]:
         "connection_name": connection.name if connection else "",
         "connection_kind": connection.kind if connection else "",
         "model": pane.model, "params": pane.params or {}, "tools": pane.tools or [],
+        "tool_versions": _pinned(pane.tools or [], author) if author else [],
         "tool_choice": pane.tool_choice, "output_schema": pane.output_schema,
     }  # fmt: skip
 
@@ -72,7 +91,7 @@ def save_new_prompt(pane: Pane, author: Any, team: Any, name: str, message: str 
     try:
         with transaction.atomic():
             prompt = Prompt.objects.create(team=team, name=name, owner=author)
-            return _write(prompt, pane_state(pane), author, message)
+            return _write(prompt, pane_state(pane, author), author, message)
     except IntegrityError:
         raise NotSaved(f"{team.name} has a prompt named {name!r} already; save a version "
                        "of it, or pick another name.") from None  # fmt: skip
@@ -80,7 +99,7 @@ def save_new_prompt(pane: Pane, author: Any, team: Any, name: str, message: str 
 
 def save_version(prompt: Prompt, pane: Pane, author: Any, message: str = "") -> PromptVersion:
     with transaction.atomic():
-        return _write(prompt, pane_state(pane), author, message)
+        return _write(prompt, pane_state(pane, author), author, message)
 
 
 def restore(version: PromptVersion, author: Any) -> PromptVersion:

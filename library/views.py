@@ -130,12 +130,12 @@ def save(request: HttpRequest) -> HttpResponse:
     changes = None
     if latest is not None:
         unsaved = PromptVersion(prompt=prompt, number=latest.number + 1,
-                                **saving.pane_state(pane))  # fmt: skip
+                                **saving.pane_state(pane, request.user))  # fmt: skip
         changes = version_diff(latest, unsaved)
     context = {
         "pane": pane, "prompts": editable.order_by("name")[:500], "prompt": prompt,
         "latest": latest, "changes": changes, "teams": _editing_teams(request.user),
-        "state": saving.pane_state(pane),
+        "state": saving.pane_state(pane, request.user),
         "left_name": f"v{latest.number}" if latest else "", "right_name": "this pane",
     }  # fmt: skip
     return render(request, "library/save.html", context,

@@ -227,3 +227,19 @@ def test_no_page_changes_a_saved_version_in_place(crew, pane):
     for row in after:
         if row["id"] in before:
             assert {**row, "pk": row["id"]} == before[row["id"]], row["number"]
+
+
+def test_a_version_pins_the_library_tool_versions_its_tools_are(crew, pane):
+    from library import tools
+
+    team, people = crew
+    weather = {"name": "weather", "description": "", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}}}  # fmt: skip
+    tool_version = tools.save_tool(team, people["ada"], weather)
+    pane.tools = [weather, {"name": "unknown", "parameters": {"type": "object"}}]
+    pane.save()
+    version = saving.save_new_prompt(pane, people["ada"], team, "With tools")
+    assert version.tool_versions == [{"tool": tool_version.tool_id, "version": tool_version.pk,
+                                      "number": 1, "name": "weather"}]  # fmt: skip
+    page = _as(people["cy"]).get(reverse("library-prompt", args=[version.prompt_id]))
+    assert b"<code>weather</code> v1" in page.content
