@@ -122,3 +122,22 @@ def matching(fixtures: Sequence[ToolFixture], arguments: dict[str, Any]) -> Tool
         return None
     return max(found, key=lambda f: (sum(v != ANY for v in (f.arguments or {}).values()),
                                      -f.pk))  # fmt: skip
+
+
+def fixture_answers(conversation: Any, calls: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The fixture result for each call a fixture matches, by call id: of the tools of that
+    name in the teams the conversation's owner belongs to (chat.tool_answers asks)."""
+    from accounts.models import Membership
+
+    names = {call.get("name", "") for call in calls}
+    teams = Membership.objects.filter(user_id=conversation.owner_id).values("team_id")
+    fixtures: dict[str, list[ToolFixture]] = {}
+    for fixture in ToolFixture.objects.filter(tool__name__in=names, tool__team__in=teams,
+                                              tool__archived=False).select_related("tool"):  # fmt: skip
+        fixtures.setdefault(fixture.tool.name, []).append(fixture)
+    found = {}
+    for call in calls:
+        match = matching(fixtures.get(call.get("name", ""), []), call.get("arguments") or {})
+        if match is not None:
+            found[call["id"]] = match.result
+    return found

@@ -137,3 +137,18 @@ def test_save_as_fixture_keeps_a_typed_result_for_calls_with_the_same_arguments(
     tools.save_tool(crew, ada, WEATHER)  # now the team has one too (newest first)
     client.post(reverse("library-fixture-from-message", args=[typed.pk]))
     assert ToolFixture.objects.latest("pk").tool.team == crew
+
+
+def test_the_chat_finds_fixture_answers_for_its_owners_calls_only(team, django_user_model):
+    from chat import tool_answers
+    from chat.models import Conversation
+
+    crew, ada = team
+    tool = tools.save_tool(crew, ada, WEATHER).tool
+    tools.add_fixture(tool, ada, '{"city": "*"}', "Mild.")
+    calls = [{"id": "c1", "name": "weather", "arguments": {"city": "Rome"}},
+             {"id": "c2", "name": "clock", "arguments": {}}]  # fmt: skip
+    mine = Conversation.objects.create(owner=ada)
+    assert tool_answers.saved_answers(mine, calls) == {"c1": "Mild."}
+    stranger = Conversation.objects.create(owner=django_user_model.objects.create_user("zed"))
+    assert tool_answers.saved_answers(stranger, calls) == {}

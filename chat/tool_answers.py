@@ -1,0 +1,26 @@
+"""Saved answers to tool calls, found by another app: the library registers a finder for its
+fixtures (chat never imports the library; the library depends on chat). A finder gets the
+conversation and the unanswered calls and returns the saved result for those it can answer,
+by call id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Finder = Callable[[Any, Sequence[dict[str, Any]]], dict[str, str]]
+_finders: list[Finder] = []
+
+
+def register(finder: Finder) -> None:
+    if finder not in _finders:
+        _finders.append(finder)
+
+
+def saved_answers(conversation: Any, calls: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The saved result of each call some finder can answer, by call id."""
+    found: dict[str, str] = {}
+    for finder in _finders:
+        for call_id, result in finder(conversation, calls).items():
+            found.setdefault(call_id, result)
+    return found
