@@ -15,8 +15,9 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 
+from chat import tool_answers
 from chat.display import MessageDisplay
-from chat.models import Message, Pane
+from chat.models import Conversation, Message, Pane
 
 FINAL_CACHE_SIZE = 256
 
@@ -69,13 +70,19 @@ def message_html(
     some are still open."""
     done = set(answered)
     cards = [{**call, "answered": call["id"] in done} for call in message.tool_calls or []]
+    awaiting = latest and any(not card["answered"] for card in cards)
+    if awaiting:  # "Answer with fixture" where a saved result matches (chat.tool_answers)
+        owner = Conversation.objects.filter(messages__pk=message.pk).only("owner_id").first()
+        found = tool_answers.saved_answers(owner, [c for c in cards if not c["answered"]]
+                                           ) if owner else {}  # fmt: skip
+        cards = [{**card, "fixture": found.get(card["id"])} for card in cards]
     context = {
         "message": message,
         "run": message.run,
         "pane_id": pane_id,
         "oob": oob,
         "tool_cards": cards,
-        "awaiting_results": latest and any(not card["answered"] for card in cards),
+        "awaiting_results": awaiting,
     }
     return render_to_string("chat/partials/message.html", context)
 

@@ -152,3 +152,23 @@ def test_the_chat_finds_fixture_answers_for_its_owners_calls_only(team, django_u
     assert tool_answers.saved_answers(mine, calls) == {"c1": "Mild."}
     stranger = Conversation.objects.create(owner=django_user_model.objects.create_user("zed"))
     assert tool_answers.saved_answers(stranger, calls) == {}
+
+
+def test_a_call_card_offers_answer_with_fixture_when_a_fixture_matches(team):
+    from chat import frames
+    from chat.display import MessageDisplay
+    from chat.models import Conversation, Message
+
+    crew, ada = team
+    tools.add_fixture(tools.save_tool(crew, ada, WEATHER).tool, ada, '{"city": "Paris"}',
+                      'Rain "all day"')  # fmt: skip
+    conversation = Conversation.objects.create(owner=ada)
+
+    def card(city: str) -> str:
+        asked = Message.objects.create(conversation=conversation, role="assistant", tool_calls=[
+            {"id": f"c-{city}", "name": "weather", "arguments": {"city": city}}])  # fmt: skip
+        return frames.message_html(MessageDisplay.of(asked, related=False), 0)
+
+    offered = card("Paris")
+    assert "Answer with fixture" in offered and 'data-result="Rain &quot;all day&quot;"' in offered
+    assert "Answer with fixture" not in card("Oslo")
