@@ -49,6 +49,7 @@ CSRF_TRUSTED_ORIGINS = env.items("PLAYGROUND_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "daphne",
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

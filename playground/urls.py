@@ -1,6 +1,8 @@
+from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("connections.urls")),
     path("", include("chat.urls")),

@@ -243,3 +243,19 @@ def test_a_version_pins_the_library_tool_versions_its_tools_are(crew, pane):
                                       "number": 1, "name": "weather"}]  # fmt: skip
     page = _as(people["cy"]).get(reverse("library-prompt", args=[version.prompt_id]))
     assert b"<code>weather</code> v1" in page.content
+
+
+def test_the_admin_shows_versions_but_offers_no_way_to_change_them(crew, pane, admin_client):
+    team, people = crew
+    version = saving.save_new_prompt(pane, people["ada"], team, "Translator")
+    listed = admin_client.get("/admin/library/promptversion/")
+    assert listed.status_code == 200 and b"Translator" in listed.content
+    change = f"/admin/library/promptversion/{version.pk}/change/"
+    page = admin_client.get(change)
+    assert page.status_code == 200 and b'name="system_prompt"' not in page.content  # read-only
+    posted = admin_client.post(change, {"system_prompt": "hacked", "number": 9})
+    assert posted.status_code == 403
+    assert (
+        PromptVersion.objects.get(pk=version.pk).system_prompt == "You translate into {{language}}."
+    )
+    assert admin_client.get("/admin/library/promptversion/add/").status_code == 403
