@@ -130,5 +130,100 @@ def may_manage_team(user: Any) -> bool:
 
 
 def may_manage_connections(user: Any) -> bool:
-    """Add, edit and delete connections (every member may use and test them)."""
+    """Add, edit and delete the site's connections (every account may use and test them);
+    a team's are its owners' to manage too (may_manage_connection)."""
     return is_signed_in(user) and user.is_staff
+
+
+# -- connections -------------------------------------------------------------------------------
+# A connection with no team is the site's (the environment's, and every connection from before
+# teams): every signed-in account uses it, admins manage it. A team's connection is used by
+# that team's members, whatever their role, and managed by its owners and by admins; a
+# personal team's is therefore its person's alone. Using means listed in a picker, sent
+# through, tested, its models listed; one that may not use it finds it nowhere (404).
+# Written over the lookups "team" and "team_id" of a connection, so accounts imports nothing
+# of the connections app.
+
+NOTHING = Q(pk__in=[])
+EVERY = Q(pk__isnull=False)  # not Q(): an empty Q drops out of `a | Q()`, leaving just `a`
+
+
+def connections_of_teams(teams: frozenset[int] | None) -> Q:
+    """The connections members of `teams` use: the site's and those teams' (none when
+    `teams` is None: no account, or one no longer active)."""
+    if teams is None:
+        return NOTHING
+    return Q(team__isnull=True) | Q(team__in=sorted(teams))
+
+
+def usable_connections(user: Any) -> Q:
+    """The connections `user` may use, as a filter of a Connection query set (a subquery of
+    their memberships, so it stays one query)."""
+    from accounts.models import Membership  # models load after this module
+
+    if not is_signed_in(user):
+        return NOTHING
+    return Q(team__isnull=True) | Q(team__in=Membership.objects.filter(user=user).values("team_id"))
+
+
+def connection_teams(user_ids: Any) -> dict[int, frozenset[int]]:
+    """For work that outlives a request (the engine, a socket): the teams of each active
+    account, whose connections it may use, in one query whatever their number. An account
+    that is gone or inactive is left out (it may use nothing)."""
+    teams: dict[int, set[int]] = {}
+    rows = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True)
+    for user_id, team_id in rows.values_list("pk", "memberships__team_id"):  # a left join
+        teams.setdefault(user_id, set()).update({team_id} - {None})
+    return {user_id: frozenset(found) for user_id, found in teams.items()}
+
+
+def may_use_connection(team_id: int | None, teams: frozenset[int] | None) -> bool:
+    """Whether a connection of team `team_id` (None: the site's) is one that an account in
+    `teams` (from connection_teams; None when it has no active account) may use."""
+    return teams is not None and (team_id is None or team_id in teams)
+
+
+def manageable_connections(user: Any) -> Q:
+    """The connections `user` may edit and delete: every one for admins; a team owner's
+    team's. (Environment connections change only with the environment: the views say so.)"""
+    from accounts.models import Membership
+
+    if not is_signed_in(user):
+        return NOTHING
+    if user.is_staff:
+        return EVERY
+    owned = Membership.objects.filter(user=user, role="owner").values("team_id")
+    return Q(team__in=owned)
+
+
+def may_manage_connection(user: Any, connection: Any) -> bool:
+    """Edit or delete this connection (a site one: admins; a team's: its owners, admins)."""
+    from accounts.models import Membership
+
+    if not is_signed_in(user):
+        return False
+    if user.is_staff:
+        return True
+    return (
+        connection.team_id is not None
+        and Membership.objects.filter(user=user, team_id=connection.team_id, role="owner").exists()
+    )
+
+
+def teams_for_new_connections(user: Any) -> QuerySet:
+    """The teams `user` may add a connection for: those they own (their personal team among
+    them). A site connection (no team) is for admins only: may_manage_connections."""
+    from accounts.models import Team
+
+    if not is_signed_in(user):
+        return Team.objects.none()
+    return Team.objects.filter(memberships__user=user, memberships__role="owner")
+
+
+def usable_connection_or_404(user: Any, queryset: QuerySet, **lookup: Any) -> Model:
+    """One connection of `queryset` that `user` may use, or Http404: for one they may not,
+    exactly as for one that does not exist (or an id that is not even a number)."""
+    try:
+        return queryset.filter(usable_connections(user)).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404(NOT_FOUND) from None

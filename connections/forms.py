@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from accounts import permissions
+from accounts.teams import personal_team
 from connections.crypto import encrypt_secret
 from connections.llm import (
     CONNECTION_OPTIONS,
@@ -12,10 +16,23 @@ from connections.llm import (
 )
 from connections.models import Connection
 
+SITE = "site"  # the For select's value for a site connection (no team)
+
+
+def for_choices(user: Any) -> list[tuple[str, str]]:
+    """Whom `user` may add a connection for: the site (admins), and each team they own,
+    their personal team first, as "Only me"."""
+    personal_team(user)  # an account from before teams gets its own now
+    choices = [(SITE, "Site — every account")] if permissions.may_manage_connections(user) else []
+    teams = sorted(permissions.teams_for_new_connections(user),
+                   key=lambda team: (not team.is_personal, team.name.lower(), team.pk))  # fmt: skip
+    return choices + [(str(team.pk), Connection(team=team).whose(user)) for team in teams]
+
 
 class ConnectionForm(forms.ModelForm):
     """Add or edit a connection. The API key field is write-only: never rendered with a value;
-    left blank on edit it keeps the stored key."""
+    left blank on edit it keeps the stored key. "For" (whose it is) is chosen when adding and
+    stays: moving a key between teams would hand it to other people."""
 
     kind = forms.ChoiceField(label="Provider", choices=PROVIDER_CHOICES)
     name = forms.CharField(label="Name", max_length=100)
@@ -33,8 +50,11 @@ class ConnectionForm(forms.ModelForm):
     )
     remove_key = forms.BooleanField(label="Remove the stored key", required=False)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user: Any = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self.user = user
+        if self.instance.pk is None:
+            self.fields["team"] = forms.ChoiceField(label="For", choices=for_choices(user))
         # One optional field per option of the records. The page shows a kind's own options
         # for the chosen kind only (data-kind), and those every connection has always.
         saved = self.instance.options or {}
@@ -72,11 +92,24 @@ class ConnectionForm(forms.ModelForm):
         fields = ["kind", "name", "base_url"]
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        clash = Connection.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError("A connection with this name exists; choose another.")
-        return name
+        return self.cleaned_data["name"].strip()
+
+    def clean_team(self) -> Any:
+        """The chosen team (None for the site), one of the choices offered."""
+        chosen = self.cleaned_data["team"]
+        if chosen == SITE:
+            return None
+        return permissions.teams_for_new_connections(self.user).get(pk=int(chosen))
+
+    def _team(self) -> Any:
+        return self.cleaned_data.get("team") if self.instance.pk is None else self.instance.team
+
+    def _name_taken(self, name: str) -> bool:
+        """Whether another connection of the same team (or of the site) has this name: the
+        only ones its owner (or an admin, for the site) sees, so the answer tells nothing."""
+        team = self._team()
+        same = Connection.objects.filter(team__isnull=True) if team is None else team.connections
+        return same.filter(name__iexact=name).exclude(pk=self.instance.pk).exists()
 
     def clean_base_url(self) -> str:
         url = self.cleaned_data["base_url"].strip().rstrip("/")
@@ -86,6 +119,8 @@ class ConnectionForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        if data.get("name") and "team" not in self.errors and self._name_taken(data["name"]):
+            self.add_error("name", "A connection with this name exists; choose another.")
         kind = data.get("kind") or ""
         if provider_needs_base_url(kind) and not data.get("base_url"):
             self.add_error("base_url", f"An {provider_label(kind)} needs its base URL.")
@@ -109,6 +144,8 @@ class ConnectionForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> Connection:
         connection = super().save(commit=False)
+        if connection.pk is None:
+            connection.team = self.cleaned_data["team"]
         kind = self.cleaned_data.get("kind")
         connection.options = {
             option.name: self.cleaned_data[f"option_{option.name}"].strip()

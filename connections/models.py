@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
 
 class Connection(models.Model):
-    """A provider endpoint and its credentials. The API key is encrypted at rest (connections.crypto)."""
+    """A provider endpoint and its credentials. The API key is encrypted at rest (connections.crypto).
+
+    Without a team it is the site's: every account uses it, admins manage it. With one, that
+    team's members use it and its owners manage it (accounts.permissions); a personal team's
+    is its person's alone.
+    """
 
     class Source(models.TextChoices):
         USER = "user", "Added in the browser"
@@ -27,6 +34,13 @@ class Connection(models.Model):
     # project and location) and the rate limit: the record's connection options
     # (connections.llm.CONNECTION_OPTIONS), kept as typed.
     options = models.JSONField(default=dict, blank=True)
+    # Whose it is: empty for the site's. Deleted with its team: a team's key must not outlive
+    # the team as a connection nobody may use or manage (PROTECT would keep a personal team,
+    # and so its account, from ever being deleted; SET_NULL would hand it to every account).
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="connections",
+    )  # fmt: skip
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -36,12 +50,30 @@ class Connection(models.Model):
     class Meta:
         db_table = "chat_connection"  # the table it was born in, under the chat app
         ordering = ["name", "id"]
+        # A name is unique where it is seen: among the site's connections, and within a team
+        # (so that adding one never tells you a name someone else's connection holds).
         constraints = [
-            models.UniqueConstraint(fields=["name"], name="connection_name_unique"),
-        ]
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(team__isnull=True),
+                name="connection_name_unique",
+            ),
+            models.UniqueConstraint(fields=["team", "name"], name="connection_name_unique_in_team"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return self.name
+
+    def whose(self, viewer: Any) -> str:
+        """Whom it is for, as `viewer` reads it: "Site", "Only me" (their personal team's),
+        "Team: <name>", or, for an admin looking at someone else's, "Only <username>"."""
+        team = self.team
+        if team is None:
+            return "Site"
+        if not team.is_personal:
+            return f"Team: {team.name}"
+        if team.personal_for_id == getattr(viewer, "pk", None):
+            return "Only me"
+        return f"Only {team.personal_for.get_username()}"
 
 
 class ModelPrice(models.Model):

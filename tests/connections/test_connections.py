@@ -9,8 +9,8 @@ SECRET = "sk-very-secret-key-1234"
 
 
 def add(client, **fields):
-    data = {"kind": "openai_compatible", "name": "Local", "base_url": "http://127.0.0.1:8080/v1",
-            "api_key": SECRET, **fields}  # fmt: skip
+    data = {"team": "site", "kind": "openai_compatible", "name": "Local",
+            "base_url": "http://127.0.0.1:8080/v1", "api_key": SECRET, **fields}  # fmt: skip
     return client.post("/connections/", data)
 
 
@@ -93,13 +93,15 @@ def test_names_are_unique(admin_client):
     assert Connection.objects.count() == 1
 
 
-def test_members_see_connections_but_cannot_change_them(member_client, make_connection):
+def test_members_see_site_connections_but_cannot_change_them(member_client, make_connection):
     connection = make_connection(name="Shared", api_key="sk-member-cannot-see-9999")
     page = member_client.get("/connections/").content.decode()
     assert "Shared" in page and "ending in 9999" in page and "sk-member" not in page
-    assert add(member_client).status_code == 403
-    assert member_client.post(f"/connections/{connection.pk}/delete/").status_code == 403
-    assert member_client.get(f"/connections/{connection.pk}/edit/").status_code == 403
+    assert 'aria-label="Edit connection"' not in page
+    refused = add(member_client)  # "Site" is not among their choices
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert member_client.post(f"/connections/{connection.pk}/delete/").status_code == 404
+    assert member_client.get(f"/connections/{connection.pk}/edit/").status_code == 404
     assert Connection.objects.count() == 1
 
 

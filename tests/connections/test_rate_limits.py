@@ -39,8 +39,8 @@ def test_no_rate_means_no_limiter(make_connection):
 
 
 def add(client, **fields):
-    data = {"kind": "anthropic", "name": "Claude", "base_url": "", "api_key": "sk-ant-1234",
-            **fields}  # fmt: skip
+    data = {"team": "site", "kind": "anthropic", "name": "Claude", "base_url": "",
+            "api_key": "sk-ant-1234", **fields}  # fmt: skip
     return client.post("/connections/", data)
 
 
