@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
@@ -243,8 +244,10 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-def check_model_takes(connection: Connection, model: str, attachments: list[Attachment]) -> None:
-    """Refuse, before any request, media the chosen model cannot take, naming who can."""
+def check_model_takes(connection: Connection, model: str, attachments: list[Attachment],
+                      usable: Q) -> None:  # fmt: skip
+    """Refuse, before any request, media the chosen model cannot take, naming which of the
+    connections `usable` (the sender's rule from accounts.permissions) lets them use can."""
     caps = llm.model_capabilities(connection.kind, model)
     for kind, allowed, noun in (
         (Attachment.Kind.IMAGE, caps.images, "images"),
@@ -254,7 +257,7 @@ def check_model_takes(connection: Connection, model: str, attachments: list[Atta
             continue
         able = [
             f"{c.name} ({llm.provider_label(c.kind)})"
-            for c in llm.available_connections()
+            for c in llm.available_connections(usable)
             if getattr(llm.model_capabilities(c.kind, None), noun)  # .images or .audio
         ]
         where = f" Connections whose models can: {', '.join(able)}." if able else ""

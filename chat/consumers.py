@@ -26,6 +26,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
@@ -104,9 +105,10 @@ def _field(data: dict[str, Any], name: str) -> str:
     return str(value if value is not None else "")
 
 
-def _snapshot(conversation_id: int, shown_panes: list[int]):
-    """Each pane's messages as the database has them, or the whole panes block when the
-    panes are not the ones the page was drawn with; the runs still streaming."""
+def _snapshot(conversation_id: int, shown_panes: list[int], user_id: int):
+    """Each pane's messages as the database has them, or the whole panes block (with the
+    connections `user_id` may pick) when the panes are not the ones the page was drawn
+    with; the runs still streaming."""
     conversation = Conversation.objects.get(pk=conversation_id)
     panes = store.panes_of(conversation)
     if [pane.pk for pane in panes] == shown_panes:
@@ -118,7 +120,10 @@ def _snapshot(conversation_id: int, shown_panes: list[int]):
             for view in views
         )
     else:
-        context = screen.panes_context(conversation)
+        teams = permissions.connection_teams([user_id]).get(user_id)
+        viewer = get_user_model().objects.filter(pk=user_id).first()
+        context = screen.panes_context(conversation, permissions.connections_of_teams(teams),
+                                       viewer)  # fmt: skip
         views = context["pane_views"]
         html = frames.panes_snapshot(context)
     streaming = {
@@ -168,7 +173,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
 
     async def send_snapshot(self, shown_panes: list[int]) -> None:
         html, self.pane_ids, streaming, known = await database_sync_to_async(_snapshot)(
-            self.conversation_id, shown_panes
+            self.conversation_id, shown_panes, self.user_id
         )
         self.known_messages = known
         await self.send(text_data=html)

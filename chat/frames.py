@@ -35,6 +35,7 @@ class PaneView:
     messages_html: str = ""
     numeric: list[dict[str, Any]] = field(default_factory=list)  # the numeric inputs
     stop_limit: int = 0  # the most stop sequences its provider takes (from its record)
+    hidden_connection: bool = False  # its connection is not the viewer's to use (nor name)
 
     @property
     def has_answers(self) -> bool:

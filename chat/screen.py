@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.safestring import mark_safe
 
 from chat import attachments
@@ -17,23 +18,47 @@ from chat.models import Conversation, Pane
 from chat.pane_settings import form_values, numeric_inputs
 from chat.tool_settings import EXAMPLE_TOOLS
 from connections.llm import available_connections, panel_limits, provider_label
+from connections.models import Connection
+
+# The connection select's value for "keep this pane's connection", shown when the viewer may
+# not use it: its id is not theirs to learn, nor its name (chat.views.panes.save_settings).
+KEPT_CONNECTION = "kept"
 
 
-def connections_for_panel() -> list[Any]:
-    connections = available_connections()
+def connections_for_panel(usable: Q, viewer: Any = None) -> list[Any]:
+    """The connections the pickers offer: those of `usable` (the viewer's rule from
+    accounts.permissions), labelled with their provider, and a team's with whose it is."""
+    connections = available_connections(usable)
     for connection in connections:
         connection.provider_label = provider_label(connection.kind)
+        connection.for_label = connection.whose(viewer) if connection.team_id else ""
     return connections
 
 
-def panes_context(conversation: Conversation, connections: list[Any] | None = None) -> dict:
-    """What the panes block needs: every pane with its history and form values. A constant
-    number of queries whatever the number of messages or panes."""
+def hide_connection(pane: Pane, usable_ids: set[int]) -> bool:
+    """Replace a pane's connection the viewer may not use by a stand-in that has its kind
+    (the form's ranges) and no name, for every template that shows it; True when it did."""
+    if pane.connection_id is None or pane.connection_id in usable_ids:
+        return False
+    kind = pane.connection.kind if pane.connection else ""
+    pane.connection = Connection(pk=pane.connection_id, kind=kind, name="")
+    return True
+
+
+def panes_context(conversation: Conversation, usable: Q, viewer: Any = None) -> dict:
+    """What the panes block needs: every pane with its history and form values, and the
+    connections `usable` (the viewer's rule) lets them pick. A constant number of queries
+    whatever the number of messages or panes."""
+    connections = connections_for_panel(usable, viewer)
+    usable_ids = {connection.pk for connection in connections}
     panes = store.panes_of(conversation)
     views = pane_views(panes, store.page_messages(conversation.pk))
     shared: dict[int, str] = {}  # each user message rendered once for every pane
     for view in views:
         view.values = form_values(view.pane)
+        view.hidden_connection = hide_connection(view.pane, usable_ids)
+        if view.hidden_connection:
+            view.values["connection"] = KEPT_CONNECTION
         kind = view.pane.connection.kind if view.pane.connection else None
         view.numeric = numeric_inputs(view.values, kind)
         view.stop_limit = panel_limits(kind)["max_stop_sequences"]
@@ -44,13 +69,13 @@ def panes_context(conversation: Conversation, connections: list[Any] | None = No
         "pane_views": views,
         "pane_count": len(views),
         "can_add_pane": len(views) < Pane.MAX_PER_CONVERSATION,
-        "connections": connections if connections is not None else connections_for_panel(),
+        "connections": connections,
         "example_tools": json.dumps(EXAMPLE_TOOLS, indent=2),
     }
 
 
-def playground_context(conversation: Conversation) -> dict:
-    context = panes_context(conversation)
+def playground_context(conversation: Conversation, usable: Q, viewer: Any = None) -> dict:
+    context = panes_context(conversation, usable, viewer)
     context.update(
         {
             # Attached but not sent yet: back in the composer after a reload, nothing lost.

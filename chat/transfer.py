@@ -4,11 +4,12 @@ and "Import" (a new conversation from such a JSON file).
 The JSON holds the panes and their settings, every message with its pane and turn, the
 turns' tree (branches from "Re-run from here", and which one is shown) and each pane's chosen
 alternative, each answer's recorded figures, and the attachments' bytes; an edited message
-travels as it reads now. The Markdown is what the conversation shows. Connections travel by name and kind,
-never with a key: an imported pane uses the importer's connection of that name and kind, or
-none (its settings then say to pick one). An import is all or nothing: the file is checked
-against the format, every attachment is checked and normalised as an upload is, and only
-then is anything written, in one transaction; a refused file leaves no row and no file.
+travels as it reads now. The Markdown is what the conversation shows. Connections travel by
+name and kind, never with a key, and only those the exporter may use: an imported pane uses
+the importer's connection of that name and kind (one they may use), or none (its settings
+then say to pick one). An import is all or nothing: the file is checked against the format,
+every attachment is checked and normalised as an upload is, and only then is anything
+written, in one transaction; a refused file leaves no row and no file.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import Any
 import jsonschema
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import permissions
 from chat import attachments
 from chat.engine import paths
 from chat.models import Attachment, Blob, Conversation, Message, Pane, Turn, blob_path
@@ -148,8 +151,14 @@ def _turns(conversation: Conversation, pane_index: dict[int, int]) -> tuple[list
     return tree, index
 
 
-def export_data(conversation: Conversation) -> dict[str, Any]:
+def export_data(conversation: Conversation, *, usable: Q) -> dict[str, Any]:
+    """The conversation as its file holds it, for one whose rule (accounts.permissions) is
+    `usable`: a pane's connection they may not use is left out, name and all."""
     panes = list(conversation.panes.select_related("connection").order_by("position"))
+    theirs = set(
+        Connection.objects.filter(usable, pk__in=[p.connection_id for p in panes if p.connection_id])
+        .values_list("pk", flat=True)
+    )  # fmt: skip
     pane_index = {pane.pk: index for index, pane in enumerate(panes)}
     tree, turn_index = _turns(conversation, pane_index)
     messages = []
@@ -171,7 +180,7 @@ def export_data(conversation: Conversation) -> dict[str, Any]:
     return {
         "format": FORMAT, "version": VERSION, "exported_at": timezone.now().isoformat(),
         "title": conversation.title, "sync_settings": conversation.sync_settings,
-        "panes": [_pane(pane) for pane in panes], "turns": tree, "messages": messages,
+        "panes": [_pane(pane, theirs) for pane in panes], "turns": tree, "messages": messages,
     }  # fmt: skip
 
 
@@ -179,8 +188,8 @@ def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
-def _pane(pane: Pane) -> dict[str, Any]:
-    connection = pane.connection
+def _pane(pane: Pane, theirs: set[int]) -> dict[str, Any]:
+    connection = pane.connection if pane.connection_id in theirs else None
     return {
         "connection": {"name": connection.name, "kind": connection.kind} if connection else None,
         "model": pane.model, "params": pane.params or {}, "system_prompt": pane.system_prompt,
@@ -196,8 +205,9 @@ def _attachment(attachment: Attachment) -> dict[str, Any]:
             "detail": attachment.detail, "data": base64.b64encode(data).decode("ascii")}  # fmt: skip
 
 
-def export_json(conversation: Conversation) -> bytes:
-    return json.dumps(export_data(conversation), ensure_ascii=False, indent=1).encode()
+def export_json(conversation: Conversation, *, usable: Q) -> bytes:
+    return json.dumps(export_data(conversation, usable=usable), ensure_ascii=False,
+                      indent=1).encode()  # fmt: skip
 
 
 def export_markdown(conversation: Conversation) -> str:
@@ -314,14 +324,17 @@ def import_conversation(user: Any, raw: bytes) -> Conversation:
         raise
 
 
-def _connection_for(wanted: dict[str, Any] | None) -> Connection | None:
-    """The site's connection of that name and kind (every member may use every connection;
-    their keys stay on the server)."""
+def _connection_for(wanted: dict[str, Any] | None, user: Any) -> Connection | None:
+    """The importer's connection of that name and kind: one of those they may use (the
+    site's first, then their teams'), never another's; its key stays on the server."""
     if not wanted:
         return None
-    return Connection.objects.filter(
-        name=wanted.get("name", ""), kind=wanted.get("kind", "")
-    ).first()
+    return (
+        Connection.objects.filter(permissions.usable_connections(user),
+                                  name=wanted.get("name", ""), kind=wanted.get("kind", ""))
+        .order_by(F("team").asc(nulls_first=True), "pk")
+        .first()
+    )  # fmt: skip
 
 
 def _write_turns(conversation: Conversation, data: dict[str, Any], panes: list[Pane]
@@ -358,7 +371,7 @@ def _write(user: Any, data: dict[str, Any], media: dict, written: list[str]) -> 
         Pane.objects.create(
             conversation=conversation,
             position=position,
-            connection=_connection_for(pane.get("connection")),
+            connection=_connection_for(pane.get("connection"), user),
             model=pane.get("model", ""),
             params=pane.get("params") or {},
             system_prompt=pane.get("system_prompt", ""),

@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from django.db.models import Q
+
 from chat.code_snippets import KEY, LANGUAGES, NoCode, PaneRequest, SentFile
 from chat.engine import store
 from chat.engine.plans import RunPlan, fitted_messages, model_for
@@ -26,6 +28,7 @@ from chat.engine.specs import PaneSpec
 from chat.models import Message, Pane, Run
 from connections.env_connections import ENV_CONNECTIONS
 from connections.llm import ProviderError
+from connections.models import Connection
 from media import MediaRejected
 
 PLACEHOLDER_MESSAGE = "Hello!"
@@ -68,8 +71,18 @@ def _run_and_history(pane: Pane) -> tuple[Run, list[Message], bool]:
     return run, history, False
 
 
-def pane_request(pane: Pane) -> PaneRequest:
+NOT_YOURS = "This pane's connection is not one you may use; pick another in its settings."
+
+
+def pane_request(pane: Pane, *, usable: Q) -> PaneRequest:
+    """The request behind the pane's code, built from a connection `usable` (the viewer's
+    rule from accounts.permissions) lets them use: another's would show its address."""
     run, history, from_run = _run_and_history(pane)
+    if (
+        run.connection_id is not None
+        and not Connection.objects.filter(usable, pk=run.connection_id).exists()
+    ):
+        raise NoCode(NOT_YOURS)
     kind = run.provider
     try:
         model = model_for(run)
@@ -222,11 +235,11 @@ def _no_secret_in(request: PaneRequest, secrets: tuple[str, ...]) -> None:
 # -- what the dialog shows -------------------------------------------------------------------
 
 
-def all_code(pane: Pane) -> dict[str, Any]:
+def all_code(pane: Pane, *, usable: Q) -> dict[str, Any]:
     """What the View code dialog shows: each tab's code and the files it reads, or why there
     is no code."""
     try:
-        request = pane_request(pane)
+        request = pane_request(pane, usable=usable)
     except NoCode as reason:
         return {"problem": str(reason)}
     tabs = {name: render(request) for name, render in LANGUAGES}
@@ -234,11 +247,11 @@ def all_code(pane: Pane) -> dict[str, Any]:
             "variables": request.variables, "files": request.files}  # fmt: skip
 
 
-def sent_file(pane: Pane, name: str) -> SentFile | None:
+def sent_file(pane: Pane, name: str, *, usable: Q) -> SentFile | None:
     """The file `name` of the pane's request, as the request carries it; None when it has
     no such file (or no request)."""
     try:
-        files = pane_request(pane).files
+        files = pane_request(pane, usable=usable).files
     except NoCode:
         return None
     return next((f for f in files if f.name == name), None)

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from asgiref.sync import sync_to_async
+from django.db.models import Q
 
 from connections.crypto import decrypt_secret
 from connections.env_connections import env_api_key
@@ -95,9 +96,11 @@ def default_base_url(kind: str) -> str:
     return spec.default_base_url if spec else ""
 
 
-def available_connections() -> list[Connection]:
-    """Every connection, as it is: environment ones are synced at start-up, not here."""
-    return list(Connection.objects.all())
+def available_connections(usable: Q) -> list[Connection]:
+    """The connections a user may use, `usable` being their rule from accounts.permissions
+    (usable_connections, connections_of_teams), each with its team; environment ones are
+    synced at start-up, not here."""
+    return list(Connection.objects.filter(usable).select_related("team"))
 
 
 def api_key_for(connection: Connection) -> str | None:

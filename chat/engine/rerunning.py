@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from chat import attachments
 from chat.engine.specs import PaneSpec
-from chat.engine.starting import StartedTurn, refusal, run_row
+from chat.engine.starting import StartedTurn, refusal, run_row, sender_teams
 from chat.engine.store import panes_of
 from chat.models import Attachment, Conversation, Message, Pane, Run, Turn
 
@@ -54,14 +54,20 @@ def _shared_attachments(turn: Turn) -> list[Attachment]:
     )  # fmt: skip
 
 
-def _answers(turn: Turn, panes: list[Pane], sent: list[Attachment],
-             numbers: dict[int, int]) -> tuple[list[Run], list[Run]]:  # fmt: skip
-    """Each pane's new answer and run (refused at once when the pane cannot answer), as
-    alternative `numbers[pane]`; returns (to start, refused)."""
+def _sender(conversation: Conversation, user_id: int | None) -> int:
+    return user_id if user_id is not None else conversation.owner_id
+
+
+def _answers(turn: Turn, panes: list[Pane], sent: list[Attachment], numbers: dict[int, int],
+             user_id: int) -> tuple[list[Run], list[Run]]:  # fmt: skip
+    """Each pane's new answer and run (refused at once when the pane cannot answer, for
+    `user_id` too: a connection they may not use), as alternative `numbers[pane]`; returns
+    (to start, refused)."""
     started, refused = [], []
+    teams = sender_teams([user_id]).get(user_id)
     for pane in panes:
         spec = PaneSpec.of(pane)
-        _field, reason = refusal(spec, sent)
+        _field, reason = refusal(spec, sent, teams)
         answer = Message.objects.create(
             conversation_id=turn.conversation_id, turn=turn, pane=pane,
             role=Message.Role.ASSISTANT, alternative=numbers.get(pane.pk, 1),
@@ -73,9 +79,11 @@ def _answers(turn: Turn, panes: list[Pane], sent: list[Attachment],
     return started, refused
 
 
-def regenerate(conversation: Conversation, message_id: int, *, every_pane: bool) -> StartedTurn:
-    """Answer `message_id`'s turn anew: in the message's pane, or in every pane when
-    `every_pane` (or when it is a shared message). Raises NotRerun."""
+def regenerate(conversation: Conversation, message_id: int, *, every_pane: bool,
+               user_id: int | None = None) -> StartedTurn:  # fmt: skip
+    """Answer `message_id`'s turn anew, asked by `user_id` (the author when None): in the
+    message's pane, or in every pane when `every_pane` (or when it is a shared message).
+    Raises NotRerun."""
     with transaction.atomic():
         message = _message(conversation, message_id)
         turn = message.turn
@@ -90,7 +98,8 @@ def regenerate(conversation: Conversation, message_id: int, *, every_pane: bool)
             .values_list("pane_id").annotate(Max("alternative"))
         )  # fmt: skip
         numbers = {pane.pk: (highest.get(pane.pk) or 0) + 1 for pane in panes}
-        started, refused = _answers(turn, panes, _shared_attachments(turn), numbers)
+        started, refused = _answers(turn, panes, _shared_attachments(turn), numbers,
+                                    _sender(conversation, user_id))  # fmt: skip
         turn.chosen = {**(turn.chosen or {}), **{str(pk): n for pk, n in numbers.items()}}
         turn.requested_at, turn.finished_at = timezone.now(), None
         turn.save(update_fields=["chosen", "requested_at", "finished_at"])
@@ -139,13 +148,15 @@ def branch(conversation: Conversation, message: Message, owner, *, including: bo
     return turn, copies, sent
 
 
-def rerun_from(conversation: Conversation, message_id: int, owner) -> StartedTurn:  # type: ignore[no-untyped-def]
-    """Re-run from a shared message (the user's, or one added by hand): a new branch beside
-    its turn holding the turn's shared messages up to it, answered by every pane. Raises
-    NotRerun."""
+def rerun_from(conversation: Conversation, message_id: int, owner,  # type: ignore[no-untyped-def]
+               user_id: int | None = None) -> StartedTurn:  # fmt: skip
+    """Re-run from a shared message (the user's, or one added by hand), asked by `user_id`
+    (the author when None): a new branch beside its turn holding the turn's shared messages
+    up to it, answered by every pane. Raises NotRerun."""
     with transaction.atomic():
         message = _message(conversation, message_id)
         turn, copies, sent = branch(conversation, message, owner)
-        started, refused = _answers(turn, panes_of(conversation), sent, {})
+        started, refused = _answers(turn, panes_of(conversation), sent, {},
+                                    _sender(conversation, user_id))  # fmt: skip
         conversation.save(update_fields=["updated_at"])
     return StartedTurn(turn, copies, started, refused, sent)

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import permissions
 from chat.attachments import attachments_for_send, check_model_takes
 from chat.engine import paths
 from chat.engine.specs import PaneSpec
@@ -25,6 +26,9 @@ from chat.models import Attachment, Conversation, Message, Pane, Run, Turn
 
 TITLE_CHARS = 60
 NOT_RUNNABLE = "NotRunnable"
+# A pane whose connection the sender may not use (another's private one, or a team's they
+# left): refused before any request, without naming the connection.
+NOT_YOURS = "This pane's connection is not one you may use; pick another in its settings."
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,11 @@ class Send:
     text: str
     attachment_ids: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
+    user_id: int | None = None  # who sends: its author when not said
+
+    @property
+    def sender_id(self) -> int:
+        return self.user_id if self.user_id is not None else self.conversation.owner_id
 
 
 @dataclass
@@ -68,25 +77,35 @@ class _Plan:
     refused: list[Run] = field(default_factory=list)
 
 
-def refusal(spec: PaneSpec, attachments: list[Attachment]) -> tuple[str, str]:
-    """(the field it concerns, why this pane cannot answer), or ("", "") when it can."""
+def sender_teams(user_ids: list[int]) -> dict[int, frozenset[int]]:
+    """Whose connections each sender may use (accounts.permissions), one query for all."""
+    return permissions.connection_teams(user_ids)
+
+
+def refusal(spec: PaneSpec, attachments: list[Attachment], teams: frozenset[int] | None
+            ) -> tuple[str, str]:  # fmt: skip
+    """(the field it concerns, why this pane cannot answer), or ("", "") when it can; `teams`
+    are the sender's (sender_teams), which say whether they may use the pane's connection."""
     if spec.connection is None:
         return "connection", spec.problem
+    if not permissions.may_use_connection(spec.connection.team_id, teams):
+        return "connection", NOT_YOURS
     if not spec.model:
         return "model", spec.problem
     try:
-        check_model_takes(spec.connection, spec.model, attachments)
+        check_model_takes(spec.connection, spec.model, attachments,
+                          permissions.connections_of_teams(teams))  # fmt: skip
     except ValidationError as error:
         return "attachments", " ".join(error.message_dict["attachments"])
     return "", ""
 
 
-def _check(send: Send, panes: list[Pane]) -> _Plan:
+def _check(send: Send, panes: list[Pane], teams: frozenset[int] | None) -> _Plan:
     """What a send would save; ValidationError when no pane can answer it (the reasons, for
     the composer) or its attachments cannot be sent."""
     attachments = attachments_for_send(send.conversation, send.attachment_ids, send.details)
     specs = [PaneSpec.of(pane) for pane in panes]
-    refusals = [refusal(spec, attachments) for spec in specs]
+    refusals = [refusal(spec, attachments, teams) for spec in specs]
     if all(reason for _field, reason in refusals):
         if len(panes) == 1:
             raise ValidationError({refusals[0][0]: refusals[0][1]})
@@ -175,13 +194,14 @@ def _claim_attachments(plan: _Plan) -> None:
 def start_turns(sends: list[Send]) -> list[StartedTurn | ValidationError]:
     """Start a turn for each send (at most one per conversation), in one transaction; each
     result is the started turn or why that send was refused (nothing of it is saved then).
-    A pane that cannot answer (no model, a medium its model cannot take) gets its refusal
-    as its answer while the others run."""
+    A pane that cannot answer (no model, a connection the sender may not use, a medium its
+    model cannot take) gets its refusal as its answer while the others run."""
     panes = panes_by_conversation([send.conversation for send in sends])
+    teams = sender_teams([send.sender_id for send in sends])
     checked: list[_Plan | ValidationError] = []
     for send in sends:
         try:
-            checked.append(_check(send, panes[send.conversation.pk]))
+            checked.append(_check(send, panes[send.conversation.pk], teams.get(send.sender_id)))
         except ValidationError as error:
             checked.append(error)
     plain = [p for p in checked if isinstance(p, _Plan) and not p.attachments]
@@ -212,19 +232,24 @@ def start_turn(
     text: str,
     attachment_ids: list[str] | None = None,
     details: dict[str, str] | None = None,
+    *,
+    user_id: int | None = None,
 ) -> StartedTurn:
-    """One send (start_turns); raises ValidationError when it is refused."""
-    [result] = start_turns([Send(conversation, text, attachment_ids or [], details or {})])
+    """One send (start_turns) by `user_id` (the author when None); raises ValidationError
+    when it is refused."""
+    [result] = start_turns([Send(conversation, text, attachment_ids or [], details or {}, user_id)])
     if isinstance(result, ValidationError):
         raise result
     return result
 
 
 def start_tool_turn(
-    conversation: Conversation, message_id: int, results: dict[str, str]
-) -> StartedTurn:
-    """Save what the user typed for the tool calls of a pane's latest answer, then start that
-    pane's next answer in the same turn. All or nothing: refused input leaves no rows."""
+    conversation: Conversation, message_id: int, results: dict[str, str], *,
+    user_id: int | None = None,
+) -> StartedTurn:  # fmt: skip
+    """Save what `user_id` (the author when None) typed for the tool calls of a pane's latest
+    answer, then start that pane's next answer in the same turn. All or nothing: refused
+    input leaves no rows."""
     with transaction.atomic():
         answered = (
             Message.objects.select_for_update()
@@ -249,6 +274,11 @@ def start_tool_turn(
         spec = PaneSpec.of(answered.pane)
         if spec.problem:
             raise ToolResultsError(spec.problem)
+        sender = user_id if user_id is not None else conversation.owner_id
+        if not permissions.may_use_connection(
+            spec.connection.team_id, sender_teams([sender]).get(sender)
+        ):
+            raise ToolResultsError(NOT_YOURS)
         tool_messages = [
             Message.objects.create(
                 conversation=conversation,

@@ -101,7 +101,7 @@ def _start_round(requests: list[SendRequest], indexes: list[int], results: list[
             allowed.append((index, conversation))
     sends = [
         starting.Send(conversation, requests[index].text, requests[index].attachment_ids,
-                      requests[index].details)
+                      requests[index].details, requests[index].user_id)
         for index, conversation in allowed
     ]  # fmt: skip
     begun = []
@@ -156,7 +156,9 @@ async def answer_tool_calls(
     conversation, started, shown, plans, answered = await database_sync_to_async(_started)(
         conversation_id,
         user_id,
-        lambda conversation: starting.start_tool_turn(conversation, message_id, results),
+        lambda conversation: starting.start_tool_turn(
+            conversation, message_id, results, user_id=user_id
+        ),  # fmt: skip
     )
     await _announce_and_run(conversation, started, shown, plans, answered)
     return started
@@ -181,7 +183,8 @@ async def regenerate(
     Raises NoAccess or NotRerun."""
     return await _redraw_and_run(
         conversation_id, user_id,
-        lambda conversation: rerunning.regenerate(conversation, message_id, every_pane=every_pane),
+        lambda conversation: rerunning.regenerate(conversation, message_id,
+                                                  every_pane=every_pane, user_id=user_id),
     )  # fmt: skip
 
 
@@ -190,7 +193,8 @@ async def rerun_from(conversation_id: int, user_id: int, message_id: int) -> sta
     Raises NoAccess or NotRerun."""
     return await _redraw_and_run(
         conversation_id, user_id,
-        lambda conversation: rerunning.rerun_from(conversation, message_id, conversation.owner),
+        lambda conversation: rerunning.rerun_from(conversation, message_id,
+                                                  conversation.owner, user_id),
     )  # fmt: skip
 
 

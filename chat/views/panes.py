@@ -18,10 +18,12 @@ from chat.engine.runs import request_stop
 from chat.models import Conversation, Pane
 from chat.pane_settings import apply, copied_settings
 from chat.run_settings import parse_run_settings
+from chat.screen import KEPT_CONNECTION, hide_connection
 from chat.view_code import all_code as pane_code
 from chat.view_code import sent_file
 from connections.models import Connection
 
+GONE = "That connection no longer exists, or is not one you may use; choose another."
 FULL = f"A conversation has at most {Pane.MAX_PER_CONVERSATION} panes; remove one first."
 
 
@@ -119,22 +121,30 @@ def save_settings(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     pane = _pane(request, conversation, pane_id)
     errors: dict[str, list[str]] = {}
-    connection_id = request.POST.get("connection", "")
-    connection = (
-        Connection.objects.filter(pk=connection_id).first() if connection_id.isdigit() else None
-    )
+    data = request.POST
+    connection_id = data.get("connection", "")
+    if connection_id == KEPT_CONNECTION:  # the pane's own, which this user may not use
+        data = data.copy()
+        data["connection"] = connection_id = str(pane.connection_id or "")
+        connection = pane.connection
+    else:
+        connection = (
+            Connection.objects.filter(permissions.usable_connections(request.user),
+                                      pk=connection_id).first()
+            if connection_id.isdigit() else None
+        )  # fmt: skip
     try:
-        chosen = parse_run_settings(request.POST, kind=connection.kind if connection else None)
-        if chosen.connection_id and connection is None:
-            raise ValidationError(
-                {"connection": "That connection no longer exists; choose another."}
-            )
+        chosen = parse_run_settings(data, kind=connection.kind if connection else None)
+        if chosen.connection_id and connection is None:  # gone, or never this user's
+            raise ValidationError({"connection": GONE})
     except ValidationError as error:
         errors = error.message_dict
     else:
         fields = apply(pane, chosen)
         pane.save(update_fields=fields)
         conversation.save(update_fields=["updated_at"])
+    usable = Connection.objects.filter(permissions.usable_connections(request.user))
+    hide_connection(pane, set(usable.filter(pk=pane.connection_id).values_list("pk", flat=True)))
     # Only the error box is swapped: re-rendering inputs would steal focus mid-typing.
     context = {"errors": errors, "pane": pane}
     return render(request, "chat/partials/settings_errors.html", context)
@@ -155,8 +165,9 @@ def view_code(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
     with ?file=<name>, one of the files that code reads, exactly as the request carries it."""
     conversation = _conversation(request, pk, change=False)
     pane = _pane(request, conversation, pane_id, change=False)
+    usable = permissions.usable_connections(request.user)
     if "file" in request.GET:
-        sent = sent_file(pane, request.GET["file"])
+        sent = sent_file(pane, request.GET["file"], usable=usable)
         if sent is None:
             raise Http404("This pane's request has no such file.")
         response = HttpResponse(sent.data, content_type=sent.media_type)
@@ -164,5 +175,5 @@ def view_code(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
-    context = {"pane": pane, **pane_code(pane)}
+    context = {"pane": pane, **pane_code(pane, usable=usable)}
     return render(request, "chat/partials/view_code.html", context)

@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from accounts import permissions
 from accounts.models import Team
 from chat.models import Conversation, Pane
-from chat.screen import playground_context
-from connections.llm import available_connections, capability_summary
+from chat.screen import connections_for_panel, playground_context
+from connections.llm import capability_summary
 from connections.model_catalogue import catalogue, models_of
 from connections.models import Connection
 
@@ -26,7 +26,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     current = permissions.get_or_404(request.user, Conversation.objects, change=False, pk=pk)
-    context = {**playground_context(current), **sharing_context(request.user, current)}
+    usable = permissions.usable_connections(request.user)
+    context = {**playground_context(current, usable, request.user),
+               **sharing_context(request.user, current)}  # fmt: skip
     return render(request, "chat/playground.html", context)
 
 
@@ -53,8 +55,14 @@ def pane_of(request: HttpRequest, pk: int) -> Pane:
 
 
 def _connection(request: HttpRequest) -> Connection | None:
+    """The chosen connection, if one the user may use; 404 for any other id (one that is
+    not theirs answers as one that does not exist). None when none is chosen, or when it is
+    the pane's own that the user may not use (the select's "kept")."""
     connection_id = request.GET.get("connection", "")
-    return Connection.objects.filter(pk=connection_id).first() if connection_id.isdigit() else None
+    if not connection_id.isdigit():
+        return None
+    return permissions.usable_connection_or_404(request.user, Connection.objects,
+                                                pk=connection_id)  # fmt: skip
 
 
 def model_options(request: HttpRequest, pk: int) -> HttpResponse:
@@ -86,5 +94,6 @@ def model_capabilities(request: HttpRequest, pk: int) -> HttpResponse:
 def model_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """Every connection's models in one picker, grouped by connection, for one pane."""
     pane = pane_of(request, pk)
-    groups = async_to_sync(catalogue)(available_connections())
+    usable = permissions.usable_connections(request.user)
+    groups = async_to_sync(catalogue)(connections_for_panel(usable, request.user))
     return render(request, "chat/partials/model_picker.html", {"groups": groups, "pane": pane})

@@ -30,7 +30,8 @@ def _download(body: bytes | str, content_type: str, name: str) -> HttpResponse:
 @require_GET
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = permissions.get_or_404(request.user, Conversation.objects, change=False, pk=pk)
-    return _download(transfer.export_json(conversation), "application/json",
+    usable = permissions.usable_connections(request.user)
+    return _download(transfer.export_json(conversation, usable=usable), "application/json",
                      _file_name(conversation, "json"))  # fmt: skip
 
 

@@ -10,12 +10,15 @@ import json
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 from django.urls import reverse
 
 from chat import attachments
 from chat.models import Attachment, Blob, Conversation, Message, Pane, Turn
 from chat.transfer import ImportRefused, export_data, import_conversation
 from tests.chat.test_attachments import as_file, jpeg_with_gps
+
+EVERY = Q()  # every connection: these tests' are all the site's
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +50,7 @@ def compared(user, make_connection, make_conversation):
 
 
 def shape(conversation: Conversation) -> dict:
-    data = export_data(conversation)
+    data = export_data(conversation, usable=EVERY)
     data.pop("exported_at")
     for message in data["messages"]:
         message.pop("run", None)
@@ -55,7 +58,7 @@ def shape(conversation: Conversation) -> dict:
 
 
 def test_an_export_imports_back_into_an_equal_new_conversation(user, compared):
-    raw = json.dumps(export_data(compared)).encode()
+    raw = json.dumps(export_data(compared, usable=EVERY)).encode()
     copy = import_conversation(user, raw)
     assert copy.pk != compared.pk and copy.owner == user
     assert shape(copy) == shape(compared)
@@ -88,7 +91,7 @@ def test_branches_and_alternatives_travel_and_the_same_answers_are_shown(user, c
         return [(m.role, m.content, getattr(m, "shown_position", None))
                 for m in store.page_messages(conversation.pk)]  # fmt: skip
 
-    copy = import_conversation(user, json.dumps(export_data(compared)).encode())
+    copy = import_conversation(user, json.dumps(export_data(compared, usable=EVERY)).encode())
     assert shown(copy) == shown(compared)
     assert copy.turns.count() == compared.turns.count() == 3
     copied_question = Message.objects.get(conversation=copy, role="user", turn__active=True,
@@ -152,7 +155,7 @@ def rows() -> tuple[int, ...]:
 def test_a_file_that_is_not_ours_or_is_damaged_is_refused_and_leaves_nothing(
     user, compared, mangle, says
 ):
-    data = export_data(compared)
+    data = export_data(compared, usable=EVERY)
     before = rows()
     with pytest.raises(ImportRefused) as refused:
         import_conversation(user, mangle(data))
@@ -161,7 +164,7 @@ def test_a_file_that_is_not_ours_or_is_damaged_is_refused_and_leaves_nothing(
 
 
 def test_a_hostile_attachment_is_refused_and_no_file_is_left(user, compared):
-    data = export_data(compared)
+    data = export_data(compared, usable=EVERY)
     data["messages"].append({"role": "user", "content": "fine", "attachments": [
         {"name": "new.jpg", "media_type": "image/jpeg",
          "data": base64.b64encode(jpeg_with_gps(color=(1, 2, 3))).decode()},
@@ -178,7 +181,7 @@ def test_a_hostile_attachment_is_refused_and_no_file_is_left(user, compared):
 def test_the_import_form_opens_the_new_conversation_or_says_what_is_wrong(
     member_client, user, compared
 ):
-    raw = json.dumps(export_data(compared)).encode()
+    raw = json.dumps(export_data(compared, usable=EVERY)).encode()
     response = member_client.post(reverse("conversation-import"),
                                   {"file": SimpleUploadedFile("c.json", raw, "application/json")})  # fmt: skip
     newest = Conversation.objects.filter(owner=user).order_by("-pk").first()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db.models import Q
 
 from chat import attachments, view_code
 from chat.engine import turns
@@ -21,6 +22,8 @@ from chat.models import Conversation, Pane
 from chat.renditions import RENDITIONS
 from tests.chat.test_attachments import as_file, jpeg_with_gps
 from tests.chat.test_engine_turns import Listener
+
+EVERY = Q()  # every connection: these tests' are all the site's
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 
@@ -97,7 +100,7 @@ async def test_the_snippets_send_what_the_playground_sent(
 ):
     pane = await pane_on(case, user, make_connection, fake_provider)
     sent_by_playground = await run_turn(pane, user, fake_provider, "Hello from the playground")
-    code = await sync_to_async(view_code.all_code)(pane)
+    code = await sync_to_async(view_code.all_code)(pane, usable=EVERY)
     assert code["from_run"] and not code["files"]
     await assert_snippets_send(code, sent_by_playground, fake_provider)
     if CASES[case][0] not in ("bedrock", "google_vertexai"):
@@ -115,7 +118,7 @@ async def test_an_attached_photo_is_read_from_the_file_the_dialog_offers(
     )
     sent_by_playground = await run_turn(pane, user, fake_provider, "What is this?", [str(photo.pk)])
 
-    code = await sync_to_async(view_code.all_code)(pane)
+    code = await sync_to_async(view_code.all_code)(pane, usable=EVERY)
     [sent] = code["files"]
     assert sent.name == "my-photo.jpg" and sent.media_type == "image/jpeg"
     assert not any(base64.b64encode(sent.data).decode() in text for text in code["tabs"].values())
@@ -139,18 +142,18 @@ async def test_bedrock_code_is_signed_and_vertex_code_carries_a_token(
     user, make_connection, fake_provider
 ):
     signed = await pane_on("bedrock_sigv4", user, make_connection, fake_provider)
-    code = (await sync_to_async(view_code.all_code)(signed))["tabs"]
+    code = (await sync_to_async(view_code.all_code)(signed, usable=EVERY))["tabs"]
     assert '--aws-sigv4 "aws:amz:us-east-1:bedrock"' in code["curl"]
     assert '--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"' in code["curl"]
     assert 'SigV4Auth(credentials, "bedrock", "us-east-1")' in code["Python"]
     assert 'region_name="us-east-1"' in code["LangChain"]
     bearer = await pane_on("bedrock_api_key", user, make_connection, fake_provider)
-    code = (await sync_to_async(view_code.all_code)(bearer))["tabs"]
+    code = (await sync_to_async(view_code.all_code)(bearer, usable=EVERY))["tabs"]
     assert "Bearer $AWS_BEARER_TOKEN_BEDROCK" in code["curl"] and "SigV4" not in code["Python"]
     # Without a token the playground asks Application Default Credentials for one; the code
     # takes one from the environment all the same.
     vertex = await pane_on("google_vertexai", user, make_connection, fake_provider, api_key="")
-    code = (await sync_to_async(view_code.all_code)(vertex))["tabs"]
+    code = (await sync_to_async(view_code.all_code)(vertex, usable=EVERY))["tabs"]
     assert "Bearer $VERTEX_ACCESS_TOKEN" in code["curl"]
     assert "gcloud auth print-access-token" in code["curl"]
     assert 'project="demo"' in code["LangChain"] and 'location="global"' in code["LangChain"]
@@ -165,7 +168,7 @@ async def test_temporary_aws_credentials_send_their_session_token(
     monkeypatch.setenv("AWS_SESSION_TOKEN", "server-session-token-0123456789")
     pane = await pane_on("bedrock_api_key", user, make_connection, fake_provider, api_key="")
     sent_by_playground = await run_turn(pane, user, fake_provider, "Hello from the playground")
-    code = await sync_to_async(view_code.all_code)(pane)
+    code = await sync_to_async(view_code.all_code)(pane, usable=EVERY)
     assert code["variables"][-1] == "AWS_SESSION_TOKEN"
     assert '-H "x-amz-security-token: $AWS_SESSION_TOKEN"' in code["tabs"]["curl"]
     assert not any("server-" in text for text in code["tabs"].values())
@@ -180,7 +183,7 @@ async def test_before_any_run_the_code_is_what_the_pane_would_send_now(
     conversation = await Conversation.objects.acreate(owner=user)
     pane = await Pane.objects.acreate(conversation=conversation, position=0,
                                       connection=connection, model="fake-model")  # fmt: skip
-    code = await sync_to_async(view_code.all_code)(pane)
+    code = await sync_to_async(view_code.all_code)(pane, usable=EVERY)
     assert not code["from_run"]
     assert '"content": "Hello!"' in code["tabs"]["curl"]
 
@@ -188,7 +191,7 @@ async def test_before_any_run_the_code_is_what_the_pane_would_send_now(
 async def test_a_pane_without_a_model_says_what_to_do(user, make_connection):
     conversation = await Conversation.objects.acreate(owner=user)
     pane = await Pane.objects.acreate(conversation=conversation, position=0)
-    code = await sync_to_async(view_code.all_code)(pane)
+    code = await sync_to_async(view_code.all_code)(pane, usable=EVERY)
     assert "problem" in code and "connection" in code["problem"].lower()
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.db.models import Q
 
 from connections.env_connections import OPENAI_ENV_NAME, sync_env_connections
 from connections.llm import api_key_for, available_connections
@@ -10,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def synced() -> list[Connection]:
     """The connections after a start-up sync (what a serving process does once)."""
     sync_env_connections()
-    return available_connections()
+    return available_connections(Q())  # every connection: these are all the site's
 
 
 def test_openai_api_key_in_the_environment_becomes_a_connection_whose_key_is_not_stored(
