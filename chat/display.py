@@ -126,6 +126,9 @@ class MessageDisplay:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     tool_call_id: str = ""
     tool_name: str = ""
+    # Saved results for its tool calls, by call id (chat.tool_answers), when looked up
+    # already: a finished run's frame is drawn on the event loop, which must not query.
+    saved_answers: dict[str, str] | None = None
     attachments: list[AttachmentDisplay] = field(default_factory=list)
     run: RunDisplay | None = None
     alternative: int = 1

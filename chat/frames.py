@@ -17,7 +17,7 @@ from django.utils.html import escape, format_html
 
 from chat import tool_answers
 from chat.display import MessageDisplay
-from chat.models import Conversation, Message, Pane
+from chat.models import Message, Pane
 
 FINAL_CACHE_SIZE = 256
 
@@ -73,9 +73,9 @@ def message_html(
     cards = [{**call, "answered": call["id"] in done} for call in message.tool_calls or []]
     awaiting = latest and any(not card["answered"] for card in cards)
     if awaiting:  # "Answer with fixture" where a saved result matches (chat.tool_answers)
-        owner = Conversation.objects.filter(messages__pk=message.pk).only("owner_id").first()
-        found = tool_answers.saved_answers(owner, [c for c in cards if not c["answered"]]
-                                           ) if owner else {}  # fmt: skip
+        found = message.saved_answers
+        if found is None:
+            found = tool_answers.for_message(message.pk, [c for c in cards if not c["answered"]])
         cards = [{**card, "fixture": found.get(card["id"])} for card in cards]
     context = {
         "message": message,
@@ -191,6 +191,8 @@ def final_answer(event: Mapping[str, Any]) -> str:
     cached = _final_cache.get(key)
     if cached is None:
         shown = MessageDisplay.from_data(data)
+        if shown.saved_answers is None:
+            shown.saved_answers = {}  # looked up before the event (runs.py), or none found
         cached = message_html(shown, shown.pane_id or 0, oob=True)
         _final_cache[key] = cached
         while len(_final_cache) > FINAL_CACHE_SIZE:

@@ -24,3 +24,14 @@ def saved_answers(conversation: Any, calls: Sequence[dict[str, Any]]) -> dict[st
         for call_id, result in finder(conversation, calls).items():
             found.setdefault(call_id, result)
     return found
+
+
+def for_message(message_id: int, calls: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """saved_answers for a message's calls, in the conversation it belongs to (sync: it
+    queries; a finished run looks them up before its frame is drawn on the event loop)."""
+    from chat.models import Conversation  # the models import nothing from here
+
+    if not calls or not _finders:
+        return {}
+    owner = Conversation.objects.filter(messages__pk=message_id).only("owner_id").first()
+    return saved_answers(owner, calls) if owner else {}

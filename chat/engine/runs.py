@@ -23,7 +23,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from chat import user_errors
+from chat import tool_answers, user_errors
 from chat.display import MessageDisplay
 from chat.engine import events, fanout, store
 from chat.engine.coalescing import Coalescer
@@ -253,6 +253,10 @@ class ActiveRun:
                 tool_calls=saved_calls,
             )  # fmt: skip
             shown = MessageDisplay.of(message)
+            if shown.tool_calls:  # its card offers "Answer with fixture" where one matches
+                shown.saved_answers = await database_sync_to_async(tool_answers.for_message)(
+                    message.pk, shown.tool_calls
+                )
         except (Run.DoesNotExist, Message.DoesNotExist):
             # Its conversation was deleted meanwhile: nothing to save, but every tab still
             # watching must see the answer end rather than stream for ever.

@@ -172,3 +172,14 @@ def test_a_call_card_offers_answer_with_fixture_when_a_fixture_matches(team):
     offered = card("Paris")
     assert "Answer with fixture" in offered and 'data-result="Rain &quot;all day&quot;"' in offered
     assert "Answer with fixture" not in card("Oslo")
+
+
+def test_a_finished_runs_frame_uses_the_answers_looked_up_before_it_is_drawn():
+    from chat import frames
+    from chat.display import MessageDisplay
+
+    call = {"id": "c9", "name": "weather", "arguments": {"city": "Rome"}}
+    shown = MessageDisplay(pk=10**9, role="assistant", status="done", pane_id=1,
+                           tool_calls=[call], saved_answers={"c9": "Sunny."})  # fmt: skip
+    frame = frames.final_answer({"run_id": "r-fixture", "message": shown.to_data()})
+    assert 'data-result="Sunny."' in frame  # and no query was needed to draw it
