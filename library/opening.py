@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import permissions
 from chat.models import Conversation, Message, Pane, Turn
 from connections.models import Connection
 from library import variables
@@ -24,14 +25,19 @@ def names_of(version: PromptVersion) -> list[str]:
     return variables.names_in(texts)
 
 
-def _connection(version: PromptVersion) -> Connection | None:
-    return Connection.objects.filter(name=version.connection_name,
-                                     kind=version.connection_kind).first()  # fmt: skip
+def _connection(version: PromptVersion, user: Any) -> Connection | None:
+    """The opener's connection of the name and kind the version was saved with (a site one
+    first); none when they have no such connection to use."""
+    return (Connection.objects.filter(permissions.usable_connections(user),
+                                      name=version.connection_name,
+                                      kind=version.connection_kind)
+            .order_by("team", "pk").first())  # fmt: skip
 
 
-def _pane_fields(version: PromptVersion, values: Mapping[str, str], model: str = "") -> dict:
+def _pane_fields(version: PromptVersion, values: Mapping[str, str], user: Any,
+                 model: str = "") -> dict:  # fmt: skip
     return {
-        "connection": _connection(version), "model": model or version.model,
+        "connection": _connection(version, user), "model": model or version.model,
         "params": version.params, "tools": version.tools, "tool_choice": version.tool_choice,
         "output_schema": version.output_schema,
         "system_prompt": variables.compiled(version.system_prompt, values),
@@ -78,7 +84,8 @@ def open_versions(owner: Any, choices: Sequence[tuple[PromptVersion, str]],
     with transaction.atomic():
         conversation = Conversation.objects.create(owner=owner, title=title[:200])
         Pane.objects.bulk_create([
-            Pane(conversation=conversation, position=position, **_pane_fields(v, filled, m))
+            Pane(conversation=conversation, position=position,
+                 **_pane_fields(v, filled, owner, m))  # fmt: skip
             for position, (v, m) in enumerate(choices)
         ])  # fmt: skip
         to_run = _write_messages(conversation, first, filled)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import permissions
 from chat.engine import store
 from chat.models import Message, Pane
+from connections.models import Connection
 from library.models import LABEL_PATTERN, Label, LabelMove, Prompt, PromptVersion, ToolVersion
 
 COMPARED = ("system_prompt", "messages", "connection_name", "connection_kind", "model",
@@ -54,6 +55,9 @@ def pane_state(pane: Pane, author: Any = None) -> dict[str, Any]:
             entry.update(tool_call_id=message.tool_call_id, tool_name=message.tool_name)
         messages.append(entry)
     connection = pane.connection
+    if connection is not None and author is not None and not Connection.objects.filter(
+            permissions.usable_connections(author), pk=connection.pk).exists():  # fmt: skip
+        connection = None  # not the saver's to use: its name stays out of the team's library
     return {
         "system_prompt": pane.system_prompt, "messages": messages,
         "connection_name": connection.name if connection else "",

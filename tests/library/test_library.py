@@ -259,3 +259,21 @@ def test_the_admin_shows_versions_but_offers_no_way_to_change_them(crew, pane, a
         PromptVersion.objects.get(pk=version.pk).system_prompt == "You translate into {{language}}."
     )
     assert admin_client.get("/admin/library/promptversion/add/").status_code == 403
+
+
+def test_a_connection_the_saver_or_opener_may_not_use_is_neither_named_nor_used(
+    crew, pane, make_connection
+):
+    from accounts.teams import personal_team
+
+    team, people = crew
+    private = make_connection(name="Ada private", team=personal_team(people["ada"]))
+    Pane.objects.filter(pk=pane.pk).update(connection=private)
+    pane.refresh_from_db()
+    by_bob = saving.save_new_prompt(pane, people["bob"], team, "Bob's save")
+    assert by_bob.connection_name == ""  # bob may not use ada's key: not named
+    by_ada = saving.save_new_prompt(pane, people["ada"], team, "Ada's save")
+    assert by_ada.connection_name == "Ada private"
+    conversation, _ = opening.open_versions(people["cy"], [(by_ada, "")],
+                                            {"text": "a", "language": "b"})  # fmt: skip
+    assert conversation.panes.get().connection is None  # cy may not use it either
