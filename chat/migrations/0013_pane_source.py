@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0012_conversation_team'),
+        ("chat", "0012_conversation_team"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pane',
-            name='source',
+            model_name="pane",
+            name="source",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='pane',
-            name='variables',
+            model_name="pane",
+            name="variables",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]
