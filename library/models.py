@@ -46,9 +46,26 @@ class ImmutableVersion(Exception):
     """A saved version was about to be changed in place."""
 
 
-class PromptVersion(models.Model):
-    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="versions")
+class Version(models.Model):
+    """A numbered version that is written once: saving it again is refused (every kind of
+    library object keeps its versions so)."""
+
     number = models.PositiveIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                               related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableVersion(f"Version {self.number} is saved; save a new version instead.")
+        super().save(*args, **kwargs)
+
+
+class PromptVersion(Version):
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="versions")
     system_prompt = models.TextField(blank=True, default="")
     # [{"role": "user" | "assistant", "content": "... {{variable}} ..."}]
     messages = models.JSONField(default=list, blank=True)
@@ -64,9 +81,6 @@ class PromptVersion(models.Model):
     tool_choice = models.CharField(max_length=200, blank=True, default="")
     output_schema = models.JSONField(null=True, blank=True)
     commit_message = models.CharField(max_length=300, blank=True, default="")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                               related_name="+")  # fmt: skip
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["prompt", "-number"]
@@ -76,11 +90,6 @@ class PromptVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prompt.name} v{self.number}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableVersion(f"Version {self.number} is saved; save a new version instead.")
-        super().save(*args, **kwargs)
 
 
 class Label(models.Model):
@@ -134,25 +143,16 @@ class Tool(models.Model):
         return self.name
 
 
-class ToolVersion(models.Model):
+class ToolVersion(Version):
     tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
     description = models.TextField(blank=True, default="")
     parameters = models.JSONField(default=dict)  # a JSON Schema for the arguments
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                               related_name="+")  # fmt: skip
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["tool", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["tool", "number"], name="version_number_per_tool")
         ]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableVersion(f"Version {self.number} is saved; save a new version instead.")
-        super().save(*args, **kwargs)
 
     def definition(self) -> dict[str, Any]:
         """As a pane's Tools box and every provider take it."""
@@ -196,21 +196,12 @@ class OutputSchema(models.Model):
         return self.name
 
 
-class SchemaVersion(models.Model):
+class SchemaVersion(Version):
     schema = models.ForeignKey(OutputSchema, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
     body = models.JSONField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                               related_name="+")  # fmt: skip
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["schema", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["schema", "number"], name="version_number_per_schema")
         ]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableVersion(f"Version {self.number} is saved; save a new version instead.")
-        super().save(*args, **kwargs)
