@@ -41,6 +41,19 @@ def personal_team(user: Any) -> Team:
     return team
 
 
+def editing_teams(user: Any) -> list[Team]:
+    """The teams where `user` may add and change things (owner or editor), personal first:
+    the choices of every "Team" select of the library."""
+    return list(Team.objects.filter(memberships__user=user,
+                                    memberships__role__in=(Role.OWNER, Role.EDITOR))
+                .order_by("personal_for", "name"))  # fmt: skip
+
+
+def chosen_team(user: Any, wanted: str) -> Team | None:
+    """The team a form chose, if it is one of the user's editing teams."""
+    return next((team for team in editing_teams(user) if str(team.pk) == wanted), None)
+
+
 def create_team(name: str, owner: Any) -> Team:
     name = name.strip()
     if not name:

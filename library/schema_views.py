@@ -10,12 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
+from accounts import permissions, teams
 from chat.engine.fanout import panes_changed_from_sync
 from chat.models import Conversation, Pane
 from library import schemas
 from library.models import OutputSchema, SchemaVersion
-from library.tool_views import _teams
 
 RECENT = 12
 
@@ -29,12 +28,12 @@ def index(request: HttpRequest) -> HttpResponse:
     listed = permissions.visible(request.user, OutputSchema.objects.select_related("team")
                                  .prefetch_related("versions"))  # fmt: skip
     return render(request, "library/schemas.html", {"schemas": listed[:500],
-                                                    "teams": _teams(request)})  # fmt: skip
+                                                    "teams": teams.editing_teams(request.user)})  # fmt: skip
 
 
 @require_POST
 def add(request: HttpRequest) -> HttpResponse:
-    team = next((t for t in _teams(request) if str(t.pk) == request.POST.get("team")), None)
+    team = teams.chosen_team(request.user, request.POST.get("team", ""))
     try:
         if team is None:
             raise schemas.SchemaRefused("Pick the team the schema belongs to.")

@@ -11,20 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
+from accounts import permissions, teams
 from accounts.models import Team
 from accounts.teams import personal_team
 from chat.models import Message
 from library import tools
 from library.models import Tool
-
-EDITING = ("owner", "editor")
-
-
-def _teams(request: HttpRequest) -> list[Team]:
-    return list(Team.objects.filter(memberships__user=request.user,
-                                    memberships__role__in=EDITING)
-                .order_by("personal_for", "name"))  # fmt: skip
 
 
 def _tool(request: HttpRequest, pk: int, *, change: bool = False) -> Tool:
@@ -38,12 +30,12 @@ def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
         listed = listed.filter(name__icontains=query)
-    context = {"tools": listed[:500], "teams": _teams(request), "query": query}
+    context = {"tools": listed[:500], "teams": teams.editing_teams(request.user), "query": query}
     return render(request, "library/tools.html", context)
 
 
 def _team_from(request: HttpRequest) -> Team:
-    team = next((t for t in _teams(request) if str(t.pk) == request.POST.get("team")), None)
+    team = teams.chosen_team(request.user, request.POST.get("team", ""))
     if team is None:
         raise tools.ToolRefused("Pick the team the tool belongs to.")
     return team

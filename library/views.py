@@ -12,14 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
+from accounts import permissions, teams
 from accounts.models import Team
 from chat.models import Conversation, Pane
 from library import opening, saving, variables
 from library.diffing import version_diff
 from library.models import Prompt, PromptVersion
-
-EDITING = ("owner", "editor")
 
 
 def _prompt(request: HttpRequest, pk: int, *, change: bool = False) -> Prompt:
@@ -32,11 +30,6 @@ def _version(request: HttpRequest, pk: int, *, change: bool = False) -> PromptVe
         request.user, PromptVersion.objects.select_related("prompt", "prompt__team", "author"),
         owner="prompt__owner", change=change, pk=pk,
     )  # fmt: skip
-
-
-def _editing_teams(user) -> list[Team]:  # type: ignore[no-untyped-def]
-    return list(Team.objects.filter(memberships__user=user, memberships__role__in=EDITING)
-                .order_by("personal_for", "name"))  # fmt: skip
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -114,8 +107,7 @@ def save(request: HttpRequest) -> HttpResponse:
                 version = saving.save_version(prompt, pane, request.user,
                                               request.POST.get("commit_message", ""))  # fmt: skip
             else:
-                team = next((t for t in _editing_teams(request.user)
-                             if str(t.pk) == request.POST.get("team")), None)  # fmt: skip
+                team = teams.chosen_team(request.user, request.POST.get("team", ""))
                 if team is None:
                     raise saving.NotSaved("Pick the team the prompt belongs to.")
                 version = saving.save_new_prompt(pane, request.user, team,
@@ -134,7 +126,7 @@ def save(request: HttpRequest) -> HttpResponse:
         changes = version_diff(latest, unsaved)
     context = {
         "pane": pane, "prompts": editable.order_by("name")[:500], "prompt": prompt,
-        "latest": latest, "changes": changes, "teams": _editing_teams(request.user),
+        "latest": latest, "changes": changes, "teams": teams.editing_teams(request.user),
         "state": saving.pane_state(pane, request.user),
         "left_name": f"v{latest.number}" if latest else "", "right_name": "this pane",
     }  # fmt: skip

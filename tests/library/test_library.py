@@ -277,3 +277,15 @@ def test_a_connection_the_saver_or_opener_may_not_use_is_neither_named_nor_used(
     conversation, _ = opening.open_versions(people["cy"], [(by_ada, "")],
                                             {"text": "a", "language": "b"})  # fmt: skip
     assert conversation.panes.get().connection is None  # cy may not use it either
+
+
+def test_library_search_finds_a_prompt_by_its_text_and_filters_by_team(crew, pane):
+    team, people = crew
+    saving.save_new_prompt(pane, people["ada"], team, "Translator")
+    saving.save_new_prompt(pane, people["ada"], teams.personal_team(people["ada"]), "Mine")
+    ada = _as(people["ada"])
+    found = ada.get(reverse("library"), {"q": "translate:"}).content.decode()  # in a message
+    assert "Translator" in found and "Mine" in found
+    assert "Mine" not in ada.get(reverse("library"), {"team": team.pk}).content.decode()
+    none = ada.get(reverse("library"), {"q": "zebra"}).content.decode()
+    assert "No prompt matches" in none
