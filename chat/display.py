@@ -129,6 +129,7 @@ class MessageDisplay:
     # Saved results for its tool calls, by call id (chat.tool_answers), when looked up
     # already: a finished run's frame is drawn on the event loop, which must not query.
     saved_answers: dict[str, str] | None = None
+    auto_reply_note: str = ""  # why "Auto-reply with fixtures" paused on its calls
     attachments: list[AttachmentDisplay] = field(default_factory=list)
     run: RunDisplay | None = None
     alternative: int = 1

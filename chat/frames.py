@@ -17,6 +17,7 @@ from django.utils.html import escape, format_html
 
 from chat import tool_answers
 from chat.display import MessageDisplay
+from chat.engine import autoreply
 from chat.models import Message, Pane
 
 FINAL_CACHE_SIZE = 256
@@ -65,19 +66,26 @@ def message_html(
     oob: bool = False,
     answered: Iterable[str] = (),
     latest: bool = True,
+    auto_reply: tuple[int, int] | None = None,
 ) -> str:
     """One message in one pane. `answered` holds the ids of tool calls that have results;
     the form for typing results is offered only on the `latest` message of the pane, when
-    some are still open."""
+    some are still open. `auto_reply` (rounds answered before in its turn, the pane's limit)
+    says its pane auto-replies with fixtures: the card says why it waits."""
     done = set(answered)
     cards = [{**call, "answered": call["id"] in done} for call in message.tool_calls or []]
     awaiting = latest and any(not card["answered"] for card in cards)
+    note = message.auto_reply_note
     if awaiting:  # "Answer with fixture" where a saved result matches (chat.tool_answers)
+        open_calls = [card for card in cards if not card["answered"]]
         found = message.saved_answers
         if found is None:
-            found = tool_answers.for_message(message.pk, [c for c in cards if not c["answered"]])
+            found = tool_answers.for_message(message.pk, open_calls)
         cards = [{**card, "fixture": found.get(card["id"])} for card in cards]
+        if auto_reply is not None and not note:
+            note = autoreply.decide(open_calls, found, *auto_reply).note
     context = {
+        "auto_reply_note": note if awaiting else "",
         "message": message,
         "run": message.run,
         "pane_id": pane_id,
@@ -92,7 +100,11 @@ def pane_messages_html(view: PaneView, shared: dict[int, str] | None = None) -> 
     """A pane's history. A shared user message is the same in every pane: `shared` keeps
     each one rendered once for all of them."""
     shared = {} if shared is None else shared
-    last = view.messages[-1].pk if view.messages else None
+    last = view.messages[-1] if view.messages else None
+    auto_reply = None
+    if last is not None and view.pane.auto_reply:
+        rounds = sum(1 for m in view.messages[:-1] if m.tool_calls and m.turn_id == last.turn_id)
+        auto_reply = (rounds, view.pane.auto_reply_steps)
     parts = []
     for message in view.messages:
         if message.role == Message.Role.USER:
@@ -100,8 +112,9 @@ def pane_messages_html(view: PaneView, shared: dict[int, str] | None = None) -> 
                 shared[message.pk] = message_html(message, view.pane.pk)
             parts.append(shared[message.pk])
         else:
+            latest = message is last
             parts.append(message_html(message, view.pane.pk, answered=view.answered,
-                                      latest=message.pk == last))  # fmt: skip
+                                      latest=latest, auto_reply=auto_reply if latest else None))  # fmt: skip
     return "".join(parts)
 
 
@@ -180,14 +193,14 @@ def status_line(message_id: int, event: Mapping[str, Any]) -> str:
     )
 
 
-_final_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
+_final_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
 
 
 def final_answer(event: Mapping[str, Any]) -> str:
     """A run's answer as it ended, rendered once per process whatever the number of tabs
     showing it (Markdown and highlighting are the costly part)."""
     data = event["message"]
-    key = (str(event.get("run_id")), data["status"])
+    key = (str(event.get("run_id")), data["status"], data.get("auto_reply_note", ""))
     cached = _final_cache.get(key)
     if cached is None:
         shown = MessageDisplay.from_data(data)

@@ -65,6 +65,10 @@ class Pane(models.Model):
     # and the values its {{variables}} were filled with.
     source = models.JSONField(null=True, blank=True)
     variables = models.JSONField(default=dict, blank=True)
+    # "Auto-reply with fixtures": the library's saved tool results answer this pane's tool
+    # calls on their own, for at most `auto_reply_steps` rounds of calls per turn.
+    auto_reply = models.BooleanField(default=False)
+    auto_reply_steps = models.PositiveSmallIntegerField(default=8)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -197,6 +201,15 @@ class Run(models.Model):
     # For a structured answer: did it fit the schema (None when no schema was asked for)?
     output_valid = models.BooleanField(null=True, blank=True)
     output_problem = models.TextField(blank=True, default="")
+    # The library prompt version its pane came from and the values its {{variables}} were
+    # filled with, apart from the compiled text: a run can be replayed with another version.
+    source = models.JSONField(null=True, blank=True)
+    variables = models.JSONField(default=dict, blank=True)
+    # Who asked for it: a fixture's auto-reply goes on with their rights, not the author's.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.STREAMING)
     started_at = models.DateTimeField(auto_now_add=True)
     # When the HTTP request left (after any rate-limiter wait) and the first token came.

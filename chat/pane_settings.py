@@ -11,7 +11,7 @@ from chat.tool_settings import tool_settings_text
 from connections.llm import panel_limits
 
 COPIED = ("connection_id", "model", "params", "system_prompt", "tools", "tool_choice",
-          "output_schema")  # fmt: skip
+          "output_schema", "auto_reply", "auto_reply_steps")  # fmt: skip
 
 
 def form_values(pane: Pane) -> dict[str, str]:
@@ -26,6 +26,8 @@ def form_values(pane: Pane) -> dict[str, str]:
             {"tools": pane.tools, "tool_choice": pane.tool_choice,
              "output_schema": pane.output_schema}
         ),
+        "auto_reply": "on" if pane.auto_reply else "",
+        "auto_reply_steps": str(pane.auto_reply_steps),
     }  # fmt: skip
     for name in NUMERIC_FIELDS:
         value = params.get(name)
@@ -50,6 +52,10 @@ def apply(pane: Pane, chosen: RunSettings) -> list[str]:
         pane.tool_choice = chosen.tools.tool_choice
         pane.output_schema = chosen.tools.output_schema
         changed += ["tools", "tool_choice", "output_schema"]
+    if chosen.auto_reply is not None:
+        pane.auto_reply = chosen.auto_reply.enabled
+        pane.auto_reply_steps = chosen.auto_reply.steps
+        changed += ["auto_reply", "auto_reply_steps"]
     return changed
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 
-from chat.tool_settings import ToolSettings, parse_tool_settings
+from chat.tool_settings import AutoReply, ToolSettings, parse_auto_reply, parse_tool_settings
 from connections.llm import CLIENT_RANGES, panel_limits, provider_label
 
 # name in the form -> (label, type). Each field's range, and the most stop sequences, come
@@ -42,6 +42,7 @@ class RunSettings:
     system_prompt: str | None = None  # None: the form did not include it; keep the saved one
     params: dict[str, Any] = field(default_factory=dict)
     tools: ToolSettings | None = None  # None: the form did not include the tools box
+    auto_reply: AutoReply | None = None  # likewise
 
 
 def _value(data: Mapping[str, Any], name: str) -> str:
@@ -121,6 +122,12 @@ def parse_run_settings(data: Mapping[str, Any], *, kind: str | None = None) -> R
             _value(data, "tools"), _value(data, "tool_choice"), _value(data, "output_schema")
         )
         errors.update(tool_errors)
+    auto_reply = None
+    if "tools" in data:  # the switch sits in the tools box; unticked, a checkbox sends nothing
+        auto_reply, reply_errors = parse_auto_reply(
+            _value(data, "auto_reply"), _value(data, "auto_reply_steps")
+        )
+        errors.update(reply_errors)
     if errors:
         raise ValidationError(errors)
     return RunSettings(
@@ -129,4 +136,5 @@ def parse_run_settings(data: Mapping[str, Any], *, kind: str | None = None) -> R
         system_prompt=system_prompt,
         params=params,
         tools=tools,
+        auto_reply=auto_reply,
     )

@@ -104,6 +104,33 @@ def _checked_tools(values: list[Any], errors: dict[str, str]) -> list[dict[str, 
     return values
 
 
+MOST_AUTO_REPLY_STEPS = 50
+
+
+@dataclass(frozen=True)
+class AutoReply:
+    """ "Auto-reply with fixtures": on, and for how many rounds of tool calls per turn."""
+
+    enabled: bool = False
+    steps: int = 8
+
+
+def parse_auto_reply(switch_text: str, steps_text: str) -> tuple[AutoReply, dict[str, str]]:
+    """The switch (a checkbox: present when on) and its step limit, 1 to 50."""
+    steps = AutoReply.steps
+    errors: dict[str, str] = {}
+    if steps_text:
+        try:
+            steps = int(steps_text)
+        except ValueError:
+            steps = 0
+        if not 1 <= steps <= MOST_AUTO_REPLY_STEPS:
+            errors["auto_reply_steps"] = (
+                f"Auto-reply steps is a whole number from 1 to {MOST_AUTO_REPLY_STEPS}."
+            )
+    return AutoReply(enabled=switch_text.lower() in {"on", "true", "1"}, steps=steps), errors
+
+
 def tool_settings_text(saved: dict[str, Any]) -> dict[str, str]:
     """The saved box as the panel's field values."""
     tools = saved.get("tools") or []

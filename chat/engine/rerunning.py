@@ -73,7 +73,7 @@ def _answers(turn: Turn, panes: list[Pane], sent: list[Attachment], numbers: dic
             role=Message.Role.ASSISTANT, alternative=numbers.get(pane.pk, 1),
             status=Message.Status.ERROR if reason else Message.Status.STREAMING,
         )  # fmt: skip
-        run = run_row(turn, pane, spec, reason, answer)
+        run = run_row(turn, pane, spec, reason, answer, user_id)
         run.save(force_insert=True)
         (refused if reason else started).append(run)
     return started, refused

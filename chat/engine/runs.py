@@ -23,9 +23,9 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from chat import tool_answers, user_errors
+from chat import user_errors
 from chat.display import MessageDisplay
-from chat.engine import events, fanout, store
+from chat.engine import autoreply, events, fanout, store
 from chat.engine.coalescing import Coalescer
 from chat.engine.plans import RunPlan, fitted_messages, load_plan, tool_call_for_saving
 from chat.models import Message, Run
@@ -47,6 +47,7 @@ class ActiveRun:
         self.message_id = run.message_id
         self.pane_id = run.pane_id
         self.turn_id = run.turn_id
+        self.requested_by_id = run.requested_by_id
         self.provider = run.provider
         self.requested_model = run.model
         self.plan = plan
@@ -247,16 +248,21 @@ class ActiveRun:
                   "error_kind": error_kind, "error_message": self.scrub(error_message)}  # fmt: skip
         saved_calls = [tool_call_for_saving(call) for call in calls]
         ended_turn = False
+        going_on: autoreply.Decision | None = None
         try:
             message, ended_turn = await database_sync_to_async(store.finish_run)(
                 self.run_id, text=text, reasoning=self.reasoning, status=status, fields=fields,
                 tool_calls=saved_calls,
             )  # fmt: skip
             shown = MessageDisplay.of(message)
-            if shown.tool_calls:  # its card offers "Answer with fixture" where one matches
-                shown.saved_answers = await database_sync_to_async(tool_answers.for_message)(
+            if shown.tool_calls and status == Run.Status.DONE:
+                # Its card offers "Answer with fixture" where one matches; with auto-reply
+                # on, the fixtures answer by themselves.
+                found, going_on = await database_sync_to_async(autoreply.for_finished)(
                     message.pk, shown.tool_calls
                 )
+                shown.saved_answers = found
+                shown.auto_reply_note = going_on.note if going_on else ""
         except (Run.DoesNotExist, Message.DoesNotExist):
             # Its conversation was deleted meanwhile: nothing to save, but every tab still
             # watching must see the answer end rather than stream for ever.
@@ -267,6 +273,18 @@ class ActiveRun:
         if ended_turn:
             results = await database_sync_to_async(store.turn_results)(self.turn_id)
             await self.publish(events.turn_finished(self.turn_id, results))
+        if going_on is not None and going_on.results:
+            await self.auto_reply(shown, going_on.results)
+
+    async def auto_reply(self, shown: MessageDisplay, results: dict[str, str]) -> None:
+        """Answer the calls with their fixtures, as whoever asked for this answer; if that
+        cannot be done, the card says why and waits for the user."""
+        problem = await autoreply.go_on(self.conversation_id, self.requested_by_id, shown.pk,
+                                        results)  # fmt: skip
+        if problem:
+            logger.info("auto-reply of run %s did not go on: %s", self.run_id, problem)
+            shown.auto_reply_note = problem
+            await self.publish(events.finished(shown))
 
     async def finish_after_a_bug(self) -> None:
         """Ending the run failed (a bug): save and show it as failed with what arrived."""

@@ -21,6 +21,10 @@ class PaneSpec:
     tools: list[dict[str, Any]] = field(default_factory=list)
     tool_choice: str = ""
     output_schema: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    auto_reply: bool = False
+    auto_reply_steps: int = 8
 
     @classmethod
     def of(cls, pane: Pane) -> PaneSpec:
@@ -35,6 +39,10 @@ class PaneSpec:
             tools=list(pane.tools or []),
             tool_choice=pane.tool_choice,
             output_schema=pane.output_schema,
+            source=pane.source,
+            variables=dict(pane.variables or {}),
+            auto_reply=pane.auto_reply,
+            auto_reply_steps=pane.auto_reply_steps,
         )
 
     @property
@@ -62,4 +70,6 @@ class PaneSpec:
             "tools": self.tools,
             "tool_choice": self.tool_choice,
             "output_schema": self.output_schema,
+            "source": self.source,
+            "variables": self.variables,
         }

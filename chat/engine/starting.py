@@ -134,9 +134,11 @@ def _answer_rows(plan: _Plan) -> list[tuple[Pane, PaneSpec, str, Message]]:
     return rows
 
 
-def run_row(turn: Turn, pane: Pane, spec: PaneSpec, reason: str, answer: Message) -> Run:
+def run_row(turn: Turn, pane: Pane, spec: PaneSpec, reason: str, answer: Message,
+            requested_by: int | None = None) -> Run:  # fmt: skip
     run = Run(
         conversation_id=turn.conversation_id, pane=pane, turn=turn, message=answer,
+        requested_by_id=requested_by,
         status=Run.Status.ERROR if reason else Run.Status.STREAMING, **spec.run_fields(),
         **({"error_kind": NOT_RUNNABLE, "error_message": reason,
             "finished_at": timezone.now()} if reason else {}),
@@ -173,7 +175,7 @@ def _save(plans: list[_Plan]) -> None:
     Message.objects.bulk_create([plan.user_message for plan in plans])
     rows = [(plan, row) for plan in plans for row in _answer_rows(plan)]
     Message.objects.bulk_create([answer for _plan, (*_rest, answer) in rows])
-    runs = [(plan, run_row(plan.turn, *row)) for plan, row in rows]
+    runs = [(plan, run_row(plan.turn, *row, plan.send.sender_id)) for plan, row in rows]
     Run.objects.bulk_create([run for _plan, run in runs])
     for plan, run in runs:
         (plan.refused if run.status == Run.Status.ERROR else plan.runs).append(run)
@@ -298,7 +300,7 @@ def start_tool_turn(
             role=Message.Role.ASSISTANT, status=Message.Status.STREAMING,
             alternative=answered.alternative,
         )  # fmt: skip
-        run = run_row(answered.turn, answered.pane, spec, "", answer)
+        run = run_row(answered.turn, answered.pane, spec, "", answer, sender)
         run.save(force_insert=True)
         conversation.save(update_fields=["updated_at"])
     return StartedTurn(answered.turn, tool_messages, [run], answered=answered)

@@ -67,7 +67,14 @@
       names.forEach(function (name) {
         var source = form.querySelector('[data-field="' + name + '"]');
         var target = other.querySelector('[data-field="' + name + '"]');
-        if (!source || !target || target.value === source.value) return;
+        if (!source || !target) return;
+        if (target.type === "checkbox") {  // a switch copies whether it is on, not its value
+          if (target.checked === source.checked) return;
+          target.checked = source.checked;
+          htmx.trigger(target, "change");
+          return;
+        }
+        if (target.value === source.value) return;
         target.value = source.value;
         // The target saves itself as if typed: its form's autosave and its own listeners
         // (a connection refreshes its model list).
