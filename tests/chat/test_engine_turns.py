@@ -235,8 +235,10 @@ async def test_a_run_records_what_it_sent_and_what_came_back(user, make_connecti
                                      output_usd_per_million=Decimal("8"),
                                      checked_on="2026-11-30")  # fmt: skip
     conversation = await Conversation.objects.acreate(owner=user)
+    source = {"prompt": 4, "version": 9, "number": 2, "name": "Brief"}
     await Pane.objects.acreate(conversation=conversation, connection=connection, model="fake-model",
-                               system_prompt="Be brief.", params={"temperature": 0.2})  # fmt: skip
+                               system_prompt="Be brief.", params={"temperature": 0.2},
+                               source=source, variables={"topic": "tides"})  # fmt: skip
     fake_provider.push_script(tokens=["Brief ", "answer."],
                               usage={"prompt_tokens": 1000, "completion_tokens": 500})  # fmt: skip
     async with Listener(conversation.pk) as heard:
@@ -246,6 +248,8 @@ async def test_a_run_records_what_it_sent_and_what_came_back(user, make_connecti
     user_message = await Message.objects.aget(conversation=conversation, role="user")
     assert run.system_prompt == "Be brief." and run.parameters == {"temperature": 0.2}
     assert run.history == [user_message.pk]
+    # The prompt version and its filled variables, apart from the compiled text, and who asked.
+    assert (run.source, run.variables, run.requested_by_id) == (source, {"topic": "tides"}, user.pk)
     assert run.resolved_model == "fake-model" and run.base_url.endswith("/v1/chat/completions")
     assert run.request_sent_at is not None and run.first_token_at >= run.request_sent_at
     assert run.finished_at >= run.first_token_at
