@@ -1,6 +1,7 @@
 """Teams in Chromium: an owner makes a team and invites a newcomer as a viewer by link; the
-newcomer makes their account on the link, and opens a conversation shared with the team
-read-only; made private again, it is gone for them."""
+newcomer makes their account on the link, opens a conversation shared with the team
+read-only, and a prompt saved into the team read-only, which they open into a conversation of
+their own; made private again, the conversation is gone for them."""
 
 from __future__ import annotations
 
@@ -56,6 +57,27 @@ def test_invite_a_newcomer_share_a_conversation_and_they_open_it_read_only(
     expect(newcomer.get_by_role("button", name="Edit message")).to_have_count(0)
     expect(newcomer.get_by_role("button", name="Fork from here").first).to_be_visible()
     newcomer.screenshot(path=str(SHOTS / "shared-read-only.png"))
+
+    # A prompt saved into the team: the viewer finds it, opens it read-only, and runs it in a
+    # conversation of their own.
+    page.goto(shared_url)
+    page.get_by_role("region", name="Pane 1").get_by_role("button", name="Save prompt").click()
+    page.get_by_label("Name", exact=True).fill(f"Planner {suffix}")
+    page.get_by_label("Team").select_option(label=f"Crew {suffix}")
+    page.get_by_role("button", name="Save prompt").click()
+    expect(page.get_by_role("heading", name=f"Planner {suffix}")).to_be_visible()
+    newcomer.goto(server.url + "/library/")
+    newcomer.get_by_role("link", name=f"Planner {suffix}").click()
+    expect(newcomer.get_by_text("you can open and compare it; editors change it")).to_be_visible()
+    for control in ("Move label", "Delete prompt", "Restore"):
+        expect(newcomer.get_by_role("button", name=control)).to_have_count(0)
+    newcomer.screenshot(path=str(SHOTS / "shared-prompt-read-only.png"))
+    expect(newcomer.get_by_role("button", name="Open in playground")).to_be_visible()
+    newcomer.get_by_role("button", name="Open in playground").click()
+    newcomer.wait_for_url("**/c/*/")
+    expect(newcomer.get_by_label("Message", exact=True)).to_be_visible()  # theirs to run
+
+    page.goto(shared_url)
 
     page.get_by_label("Share with").select_option(label="Only me")
     page.get_by_role("button", name="Share", exact=True).click()
