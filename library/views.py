@@ -64,8 +64,17 @@ def prompt_page(request: HttpRequest, pk: int) -> HttpResponse:
         "moves": sorted(moves, key=lambda move: move.moved_at, reverse=True)[:20],
         "may_change": permissions.may_change(request.user, Prompt.objects, pk=prompt.pk),
         "variables": opening.names_of(latest) if latest else [],
+        "media_variables": _media_of(latest),
     }  # fmt: skip
     return render(request, "library/prompt.html", context)
+
+
+def _media_of(version: PromptVersion | None) -> list[str]:
+    """The version's media variables, for file fields (a misplaced one is said on opening)."""
+    try:
+        return opening.media_of(version) if version else []
+    except variables.NotFilled:
+        return []
 
 
 def diff(request: HttpRequest, pk: int) -> HttpResponse:
@@ -178,6 +187,12 @@ def _values(request: HttpRequest) -> dict[str, str]:
             if key.startswith("var_")}  # fmt: skip
 
 
+def _files(request: HttpRequest) -> dict:
+    """The files chosen for media variables ({{name:media}}), by variable."""
+    return {key.removeprefix("var_"): upload for key, upload in request.FILES.items()
+            if key.startswith("var_")}  # fmt: skip
+
+
 def _opened(conversation: Conversation, to_run) -> HttpResponse:  # type: ignore[no-untyped-def]
     url = reverse("conversation", args=[conversation.pk])
     return redirect(f"{url}#answer-{to_run.pk}" if to_run else url)
@@ -194,7 +209,7 @@ def open_in_playground(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("library-prompt", pk=pk)
     try:
         conversation, to_run = opening.open_versions(request.user, [(version, "")],
-                                                     _values(request))  # fmt: skip
+                                                     _values(request), _files(request))  # fmt: skip
     except variables.NotFilled as refused:
         messages.error(request, str(refused))
         return redirect("library-prompt", pk=pk)
@@ -212,7 +227,8 @@ def compare_versions(request: HttpRequest, pk: int) -> HttpResponse:
         if not wanted or any(version is None for version in chosen):
             raise variables.NotFilled("Pick the versions (or labels) to compare.")
         choices = [(version, model) for version in chosen for model in models]
-        conversation, to_run = opening.open_versions(request.user, choices, _values(request))
+        conversation, to_run = opening.open_versions(request.user, choices, _values(request),
+                                                     _files(request))  # fmt: skip
     except variables.NotFilled as refused:
         messages.error(request, str(refused))
         return redirect("library-prompt", pk=pk)
