@@ -67,6 +67,8 @@ class RunDisplay:
     output_valid: bool | None = None
     output_problem: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
+    # The library prompt its pane was opened from, for "Replay with another version".
+    source_prompt: int | None = None
 
     @classmethod
     def of(cls, run: Run) -> RunDisplay:
@@ -92,6 +94,7 @@ class RunDisplay:
             output_valid=run.output_valid,
             output_problem=run.output_problem,
             received=list(run.received or []),
+            source_prompt=(run.source or {}).get("prompt"),
         )
 
     @property

@@ -5,6 +5,8 @@ see is a 404 that names nothing; viewers open and compare, editors and owners ch
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.db.models import ProtectedError, Q
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions, teams
 from accounts.models import Team
-from chat.models import Conversation, Pane
+from chat.models import Conversation, Pane, Run
 from library import opening, saving, variables
 from library.diffing import version_diff
 from library.models import Prompt, PromptVersion
@@ -65,8 +67,31 @@ def prompt_page(request: HttpRequest, pk: int) -> HttpResponse:
         "may_change": permissions.may_change(request.user, Prompt.objects, pk=prompt.pk),
         "variables": opening.names_of(latest) if latest else [],
         "media_variables": _media_of(latest),
+        "replayed": _replayed(request, prompt),
     }  # fmt: skip
     return render(request, "library/prompt.html", context)
+
+
+def _replayed(request: HttpRequest, prompt: Prompt) -> dict[str, str]:
+    """The text values of the variables of a run of this prompt (?run=), to run them again
+    with another version; nothing for a run one may not see or of another prompt."""
+    wanted = request.GET.get("run", "")
+    if not wanted:
+        return {}
+    run = (permissions.visible(request.user, Run.objects, owner="conversation__owner")
+           .filter(pk=wanted).first() if _is_uuid(wanted) else None)  # fmt: skip
+    if run is None or (run.source or {}).get("prompt") != prompt.pk:
+        return {}
+    return {name: value for name, value in (run.variables or {}).items()
+            if isinstance(value, str)}  # fmt: skip
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _media_of(version: PromptVersion | None) -> list[str]:
