@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from library import schema_views, tool_views, views
+from library import schema_views, tool_views, transfer_views, views
 
 urlpatterns = [
     path("library/", views.index, name="library"),
     path("library/save/", views.save, name="library-save"),
+    path("library/import/", transfer_views.import_prompt, name="library-import"),
+    path("library/p/<int:pk>/export.json", transfer_views.export, name="library-export"),
     path("library/p/<int:pk>/", views.prompt_page, name="library-prompt"),
     path("library/p/<int:pk>/diff/", views.diff, name="library-diff"),
     path("library/p/<int:pk>/labels/", views.move_label, name="library-label"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions, teams
 from accounts.models import Team
+from accounts.teams import editing_teams
 from chat.models import Conversation, Pane, Run
 from library import opening, saving, variables
 from library.diffing import version_diff
@@ -49,7 +50,8 @@ def index(request: HttpRequest) -> HttpResponse:
     if request.GET.get("archived") != "1":
         prompts = prompts.filter(archived=False)
     teams = Team.objects.filter(memberships__user=request.user).order_by("personal_for", "name")
-    context = {"prompts": prompts[:200], "query": query, "teams": teams, "team": team}
+    context = {"prompts": prompts[:200], "query": query, "teams": teams, "team": team,
+               "editing_teams": editing_teams(request.user)}  # fmt: skip
     return render(request, "library/index.html", context)
 
 
