@@ -29,6 +29,7 @@ class Prompt(models.Model):
     visibility = models.CharField(max_length=10, choices=Visibility.choices,
                                   default=Visibility.TEAM)  # fmt: skip
     archived = models.BooleanField(default=False)
+    tags = models.JSONField(default=list, blank=True)  # lowercase names (library/tags.py)
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(auto_now_add=True)  # opened or saved: "recently used first"
 
@@ -133,6 +134,7 @@ class Tool(models.Model):
     visibility = models.CharField(max_length=10, choices=Prompt.Visibility.choices,
                                   default=Prompt.Visibility.TEAM)  # fmt: skip
     archived = models.BooleanField(default=False)
+    tags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -185,6 +187,7 @@ class OutputSchema(models.Model):
                               related_name="output_schemas")  # fmt: skip
     visibility = models.CharField(max_length=10, choices=Prompt.Visibility.choices,
                                   default=Prompt.Visibility.TEAM)  # fmt: skip
+    tags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

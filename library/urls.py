@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from library import schema_views, tool_views, transfer_views, views
+from library import finding, schema_views, tool_views, transfer_views, views
 
 urlpatterns = [
-    path("library/", views.index, name="library"),
+    path("library/", finding.index, name="library"),
+    path("library/tags/<str:kind>/<int:pk>/", finding.set_tags, name="library-tags"),
     path("library/save/", views.save, name="library-save"),
     path("library/import/", transfer_views.import_prompt, name="library-import"),
     path("library/p/<int:pk>/export.json", transfer_views.export, name="library-export"),

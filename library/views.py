@@ -1,4 +1,4 @@
-"""The library's pages: the list ("Library"), a prompt with its versions and labels, the
+"""The library's pages (the list, "Library", is library/finding.py): a prompt with its versions and labels, the
 diff of any two versions, Save prompt / Save version from a pane, Restore, Move label, Open in
 playground and Compare versions. Every lookup asks accounts.permissions: a prompt one may not
 see is a 404 that names nothing; viewers open and compare, editors and owners change."""
@@ -8,15 +8,13 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import permissions, teams
-from accounts.models import Team
-from accounts.teams import editing_teams
 from chat.models import Conversation, Pane, Run
 from library import opening, saving, variables
 from library.diffing import version_diff
@@ -33,26 +31,6 @@ def _version(request: HttpRequest, pk: int, *, change: bool = False) -> PromptVe
         request.user, PromptVersion.objects.select_related("prompt", "prompt__team", "author"),
         owner="prompt__owner", change=change, pk=pk,
     )  # fmt: skip
-
-
-def index(request: HttpRequest) -> HttpResponse:
-    """ "Library": the prompts one may see, recently used first; search by name and text."""
-    prompts = permissions.visible(request.user, Prompt.objects.select_related("team"))
-    query = request.GET.get("q", "").strip()[:200]
-    if query:
-        prompts = prompts.filter(
-            Q(name__icontains=query) | Q(versions__system_prompt__icontains=query)
-            | Q(versions__messages__icontains=query)
-        ).distinct()  # fmt: skip
-    team = request.GET.get("team", "")
-    if team.isdigit():
-        prompts = prompts.filter(team_id=int(team))
-    if request.GET.get("archived") != "1":
-        prompts = prompts.filter(archived=False)
-    teams = Team.objects.filter(memberships__user=request.user).order_by("personal_for", "name")
-    context = {"prompts": prompts[:200], "query": query, "teams": teams, "team": team,
-               "editing_teams": editing_teams(request.user)}  # fmt: skip
-    return render(request, "library/index.html", context)
 
 
 def prompt_page(request: HttpRequest, pk: int) -> HttpResponse:
