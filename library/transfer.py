@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts import permissions
-from library import schemas, tools
+from library import schemas, tags, tools
 from library.models import (
     LABEL_PATTERN,
     Label,
@@ -62,7 +62,7 @@ def exported(prompt: Prompt, user: Any) -> dict[str, Any]:
                for version in tool.versions.all()}  # fmt: skip
     return {
         "format": FORMAT, "version": FORMAT_VERSION,
-        "prompt": {"name": prompt.name, "visibility": prompt.visibility},
+        "prompt": {"name": prompt.name, "visibility": prompt.visibility, "tags": prompt.tags},
         "versions": [_exported_version(v, kept, numbers) for v in versions],
         "labels": [{"name": label.name, "version": label.version.number}
                    for label in prompt.labels.select_related("version")],
@@ -88,7 +88,7 @@ def _exported_version(version: PromptVersion, kept: dict[int, Tool], numbers: di
 
 def _exported_tool(tool: Tool) -> dict[str, Any]:
     return {
-        "name": tool.name,
+        "name": tool.name, "tags": tool.tags,
         "versions": [{"number": v.number, "description": v.description,
                       "parameters": v.parameters}
                      for v in sorted(tool.versions.all(), key=lambda v: v.number)],
@@ -124,6 +124,17 @@ def _text(item: dict[str, Any], key: str, where: str, limit: int | None) -> str:
     if limit is not None and len(value) > limit:
         raise TransferRefused(f"{where}.{key}: at most {limit} characters")
     return value
+
+
+def _tags(item: dict[str, Any], where: str) -> list[str]:
+    value = _field(item, "tags", list, where, required=False, default=[])
+    if not all(isinstance(tag, str) for tag in value):
+        raise TransferRefused(f"{where}.tags: expected a list of strings")
+    try:
+        return tags.parsed(",".join(value)) if value else []
+    except tags.TagsRefused as refused:
+        raise TransferRefused(f"{where}.tags: {str(refused).removesuffix(' Nothing was saved.')}"
+                              ) from None  # fmt: skip
 
 
 def _messages(value: list[Any], where: str) -> list[dict[str, Any]]:
@@ -206,7 +217,7 @@ def _tool(item: Any, where: str) -> dict[str, Any]:
         _field(fixture, "arguments", dict, place)
         if not _field(fixture, "result", str, place).strip():
             raise TransferRefused(f"{place}.result: empty")
-    return {"name": name, "versions": checked_versions,
+    return {"name": name, "versions": checked_versions, "tags": _tags(item, where),
             "fixtures": [{"arguments": f["arguments"], "result": f["result"]} for f in fixtures]}  # fmt: skip
 
 
@@ -271,7 +282,7 @@ def read(data: bytes | str) -> dict[str, Any]:
     if len({label["name"] for label in labels}) != len(labels):
         raise TransferRefused("labels: two labels have the same name")
     return {"name": name, "visibility": visibility, "versions": versions, "labels": labels,
-            "tools": found_tools}  # fmt: skip
+            "tools": found_tools, "tags": _tags(about, "prompt")}  # fmt: skip
 
 
 # -- import ------------------------------------------------------------------------------------
@@ -305,7 +316,7 @@ def _imported_tool(team: Any, author: Any, item: dict[str, Any], pinned: set[int
     them for a new tool; for one the team has, a new version for a pinned one it lacks and
     for the latest when the team's latest differs. By the file's version number."""
     tool, made = Tool.objects.select_for_update().get_or_create(
-        team=team, name=item["name"], defaults={"owner": author})  # fmt: skip
+        team=team, name=item["name"], defaults={"owner": author, "tags": item["tags"]})  # fmt: skip
     found: dict[int, ToolVersion] = {}
     have = [] if made else list(tool.versions.order_by("number"))
     last = item["versions"][-1]
@@ -340,7 +351,8 @@ def import_prompt(team: Any, author: Any, data: bytes | str) -> Prompt:
                       for pin in version["pins"] if pin["name"] == item["name"]}  # fmt: skip
             by_tool[item["name"]] = _imported_tool(team, author, item, pinned)
         prompt = Prompt.objects.create(team=team, name=_free_name(team, document["name"]),
-                                       owner=author, visibility=document["visibility"])  # fmt: skip
+                                       owner=author, visibility=document["visibility"],
+                                       tags=document["tags"])  # fmt: skip
         made: dict[int, PromptVersion] = {}
         for version in document["versions"]:
             pins = []

@@ -50,7 +50,9 @@ def prompt(crew):
     second_tool = tools.save_tool(team, people["ada"], {**WEATHER, "description": "In °C."})
     tools.add_fixture(first_tool.tool, people["ada"], '{"city": "Oslo"}', "Rain, 4 °C")
     tools.add_fixture(first_tool.tool, people["ada"], '{"city": "*"}', "Sunny")
-    prompt = Prompt.objects.create(team=team, name="Forecaster", owner=people["ada"])
+    prompt = Prompt.objects.create(team=team, name="Forecaster", owner=people["ada"],
+                                   tags=["weather", "eu"])  # fmt: skip
+    Tool.objects.filter(pk=first_tool.tool_id).update(tags=["external"])
     common = {"model": "small", "connection_name": "Local", "connection_kind": "openai_compatible",
               "tools": [{"type": "function", "function": WEATHER}], "tool_choice": "auto"}  # fmt: skip
     one = PromptVersion.objects.create(
@@ -87,6 +89,7 @@ def test_a_prompt_exports_without_secrets_and_imports_into_another_team(crew, pr
     assert [v["author"] for v in document["versions"]] == ["Ada Lovelace", "bob"]
     imported = transfer.import_prompt(other, people["ada"], text)
     assert (imported.team, imported.name, imported.owner) == (other, "Forecaster", people["ada"])
+    assert imported.tags == ["weather", "eu"]
     old, new = list(prompt.versions.order_by("number")), list(imported.versions.order_by("number"))
     for before, after in zip(old, new, strict=True):
         for field in ("number", "system_prompt", "messages", "model", "params", "tools",
@@ -97,6 +100,7 @@ def test_a_prompt_exports_without_secrets_and_imports_into_another_team(crew, pr
     assert [(label.name, label.version.number) for label in imported.labels.all()] == [
         ("production", 1)]  # fmt: skip
     tool = Tool.objects.get(team=other, name="weather")
+    assert tool.tags == ["external"]
     versions = list(tool.versions.order_by("number"))
     assert [v.description for v in versions] == ["The weather in a city.", "In °C."]
     assert sorted(f.result for f in tool.fixtures.all()) == ["Rain, 4 °C", "Sunny"]
@@ -156,6 +160,8 @@ def _set(path: list, value):  # type: ignore[no-untyped-def]
          r"tools\[0\].versions\[0\]: "),
         (_set(["tools", 0, "fixtures", 0, "arguments"], "x"),
          r"tools\[0\].fixtures\[0\].arguments: expected an object"),
+        (_set(["prompt", "tags"], ["ok", "Not ok"]), r"prompt.tags: “Not ok” is not a tag"),
+        (_set(["tools", 0, "tags"], "x"), r"tools\[0\].tags: expected a list"),
         (_set(["labels", 0, "name"], "Bad Label"), r"labels\[0\].name: 'Bad Label' is not"),
         (_set(["labels", 0, "version"], 9), r"labels\[0\].version: there is no version 9"),
         (_set(["versions", 0, "tool_versions", 0, "number"], 7),
