@@ -23,7 +23,8 @@ SCALE = 400 / math.log(10)  # logit → rating points
 Z95 = 1.959963984540054
 RIDGE = 1e-5  # per battle: keeps an undefeated contestant finite and the system solvable
 STYLE_NAMES = ("length", "headers", "list_items", "bold")
-_Y = {"a": 1.0, "b": 0.0, "tie": 0.5, "both_bad": 0.5}
+_CODE = {"a": 0, "b": 1, "tie": 2, "both_bad": 3}
+_YS = np.array([1.0, 0.0, 0.5, 0.5])  # y by outcome code
 
 
 @dataclass(frozen=True)
@@ -134,57 +135,64 @@ def markdown_features(text: str) -> Style:
     )
 
 
-def _tallies(battles: Sequence[Battle]) -> dict[str, list[int]]:
-    tally: dict[str, list[int]] = {}  # battles, wins, losses, ties
-    for b in battles:
-        ta, tb = tally.setdefault(b.a, [0, 0, 0, 0]), tally.setdefault(b.b, [0, 0, 0, 0])
-        ka, kb = {"a": (1, 2), "b": (2, 1)}.get(b.outcome, (3, 3))
-        ta[0], tb[0], ta[ka], tb[kb] = ta[0] + 1, tb[0] + 1, ta[ka] + 1, tb[kb] + 1
-    return tally
+def _encode(battles: Sequence[Battle]):
+    """Every contestant (sorted), and each battle as indices of a and b and an outcome code."""
+    names = sorted({b.a for b in battles} | {b.b for b in battles})
+    index = {name: i for i, name in enumerate(names)}
+    ia = np.array([index[b.a] for b in battles], dtype=np.int64)
+    ib = np.array([index[b.b] for b in battles], dtype=np.int64)
+    return names, ia, ib, np.array([_CODE[b.outcome] for b in battles], dtype=np.int64)
 
 
-def _eligible(battles: Sequence[Battle], min_battles: int) -> tuple[list[str], list[Battle]]:
-    """Drop contestants below min_battles, and again until those left still have enough."""
-    kept = list(battles)
+def _tallies(n: int, ia: np.ndarray, ib: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Per contestant: battles, wins, losses, ties (ties and "both bad")."""
+    wins = np.bincount(ia[code == 0], minlength=n) + np.bincount(ib[code == 1], minlength=n)
+    losses = np.bincount(ia[code == 1], minlength=n) + np.bincount(ib[code == 0], minlength=n)
+    ties = np.bincount(ia[code >= 2], minlength=n) + np.bincount(ib[code >= 2], minlength=n)
+    return np.stack([wins + losses + ties, wins, losses, ties], axis=1)
+
+
+def _eligible(n: int, ia: np.ndarray, ib: np.ndarray, min_battles: int):
+    """Battles kept and contestants rated: those below min_battles are dropped, again and
+    again until everyone left still has enough."""
+    kept = np.ones(len(ia), dtype=bool)
     while True:
-        counts = {name: t[0] for name, t in _tallies(kept).items()}
-        keep = {name for name, n in counts.items() if n >= min_battles}
-        if len(keep) == len(counts):
-            return sorted(keep), kept
-        kept = [b for b in kept if b.a in keep and b.b in keep]
+        played = np.bincount(ia[kept], minlength=n) + np.bincount(ib[kept], minlength=n)
+        enough = played >= min_battles
+        drop = kept & ~(enough[ia] & enough[ib])
+        if not drop.any():
+            return kept, np.flatnonzero(enough & (played > 0))
+        kept &= ~drop
 
 
-def _win_rates(battles: Sequence[Battle], order: Sequence[str]) -> WinRates:
-    index, n = {name: i for i, name in enumerate(order)}, len(order)
-    ia, ib = (np.array([index[getattr(b, side)] for b in battles], dtype=int) for side in "ab")
-    y = np.array([_Y[b.outcome] for b in battles])
-    points, count = np.zeros((n, n)), np.zeros((n, n), dtype=int)
-    np.add.at(points, (ia, ib), y), np.add.at(points, (ib, ia), 1 - y)
-    np.add.at(count, (ia, ib), 1), np.add.at(count, (ib, ia), 1)
+def _win_rates(names, ia, ib, code, order) -> WinRates:
+    n, y = len(names), _YS[code]
+    points = np.bincount(ia * n + ib, y, n * n) + np.bincount(ib * n + ia, 1 - y, n * n)
+    count = np.bincount(ia * n + ib, minlength=n * n) + np.bincount(ib * n + ia, minlength=n * n)
+    points, count = (m.reshape(n, n)[np.ix_(order, order)] for m in (points, count))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return WinRates(tuple(order), np.where(count > 0, points / count, np.nan), count)
+        share = np.where(count > 0, points / count, np.nan)
+    return WinRates(tuple(names[i] for i in order), share, count)
 
 
 def _vector(s: Style | None) -> tuple[float, ...]:
     return (s.length, s.headers, s.list_items, s.bold) if s else (0.0, 0.0, 0.0, 0.0)
 
 
-def _design(battles: Sequence[Battle], names: Sequence[str], style: bool):
-    """Merged rows: index of a, index of b, y, weight, and style differences (or None)."""
-    index = {name: i for i, name in enumerate(names)}
-    cols = [np.array([index[b.a] for b in battles]), np.array([index[b.b] for b in battles])]
-    cols.append(np.array([_Y[b.outcome] for b in battles]))
-    if style:
-        sa = np.array([_vector(b.style_a) for b in battles])
-        sb = np.array([_vector(b.style_b) for b in battles])
-        with np.errstate(invalid="ignore", divide="ignore"):  # in [-1, 1], antisymmetric
-            diff = np.where(sa + sb > 0, (sa - sb) / (sa + sb), 0.0)
-        spread = diff.std(axis=0)
-        diff = diff / np.where(spread > 0, spread, 1.0)
-        cols += list(diff.T)
-    rows, weight = np.unique(np.column_stack(cols), axis=0, return_counts=True)
-    ia, ib = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
-    return ia, ib, rows[:, 2], weight.astype(float), rows[:, 3:] if style else None
+def _style_columns(battles: Sequence[Battle], kept: np.ndarray) -> np.ndarray:
+    """(a − b)/(a + b) per feature (0 when both are 0), divided by its standard deviation."""
+    sa = np.array([_vector(battles[i].style_a) for i in np.flatnonzero(kept)], dtype=float)
+    sb = np.array([_vector(battles[i].style_b) for i in np.flatnonzero(kept)], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):  # in [-1, 1], antisymmetric
+        diff = np.where(sa + sb > 0, (sa - sb) / (sa + sb), 0.0).reshape(-1, len(STYLE_NAMES))
+    spread = diff.std(axis=0)
+    return diff / np.where(spread > 0, spread, 1.0)
+
+
+def _merged(n: int, ia: np.ndarray, ib: np.ndarray, code: np.ndarray):
+    """Identical (a, b, y) rows as one row with a weight: (ia, ib, y, w)."""
+    keys, w = np.unique((ia * n + ib) * 3 + np.minimum(code, 2), return_counts=True)
+    return keys // 3 // n, keys // 3 % n, _YS[np.minimum(keys % 3, 2)], w.astype(float)
 
 
 def _mle(n, ia, ib, y, w, x=None, start=None):
@@ -194,8 +202,9 @@ def _mle(n, ia, ib, y, w, x=None, start=None):
     def objective(params):
         theta, beta = params[:n], params[n:]
         delta = theta[ia] - theta[ib] + (x @ beta if f else 0.0)
-        nll = w @ (y * np.logaddexp(0, -delta) + (1 - y) * np.logaddexp(0, delta))
-        r = w * (y - 1 / (1 + np.exp(-delta)))
+        soft = np.logaddexp(0, -delta)  # −log σ(Δ); −log(1 − σ(Δ)) = soft + Δ
+        nll = w @ (soft + (1 - y) * delta)
+        r = w * (y - np.exp(-soft))
         grad = np.bincount(ib, r, n) - np.bincount(ia, r, n)
         grad = np.concatenate([grad, -(x.T @ r)]) if f else grad
         grad[:n] += RIDGE * total * theta
@@ -234,49 +243,59 @@ def _centre(theta: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return proj @ theta, proj
 
 
-def _board(battles, names, theta, low, high, group, interval) -> Leaderboard:
+def _board(encoded, tally, rated, theta, low, high, group, interval) -> Leaderboard:
+    names, ia, ib, code = encoded
     beaten = (low[None, :] > high[:, None]) & (group[None, :] == group[:, None])
-    rank, tally = (1 + beaten.sum(axis=1)).tolist(), _tallies(battles)
+    rank, stats = (1 + beaten.sum(axis=1)).tolist(), tally.tolist()
     rating, low, high = ((1000 + v * SCALE).tolist() for v in (theta, low, high))
     rows = [
-        Row(name, rating[i], low[i], high[i], rank[i], *tally[name], int(group[i]))
-        for i, name in enumerate(names)
+        Row(names[k], rating[i], low[i], high[i], rank[i], *stats[k], int(group[i]))
+        for i, k in enumerate(rated.tolist())
     ]
     rows.sort(key=lambda r: (-r.rating, r.contestant))
-    unrated = sorted(
-        (Row(name, None, None, None, None, *t) for name, t in tally.items() if name not in names),
-        key=lambda r: (-r.battles, r.contestant),
-    )
-    rates, groups = _win_rates(battles, [r.contestant for r in rows + unrated]), len(set(group))
-    return Leaderboard(tuple(rows), tuple(unrated), rates, len(battles), groups, interval)
+    others = sorted(set(range(len(names))) - set(rated.tolist()), key=lambda k: -stats[k][0])
+    unrated = [Row(names[k], None, None, None, None, *stats[k]) for k in others]
+    index = {name: k for k, name in enumerate(names)}
+    order = [index[r.contestant] for r in rows + unrated]
+    rates, groups = _win_rates(names, ia, ib, code, order), len(set(group.tolist()))
+    return Leaderboard(tuple(rows), tuple(unrated), rates, len(ia), groups, interval)
 
 
 def _fit(battles: Sequence[Battle], min_battles: int, style: bool):
-    """(names, merged design + parameters or None, centred θ, its 95% half-widths, groups)."""
-    names, kept = _eligible(battles, min_battles)
-    if not kept:
-        return names, None, np.zeros(0), np.zeros(0), np.zeros(0, dtype=int)
-    n, (ia, ib, y, w, x) = len(names), _design(kept, names, style)
-    params = _mle(n, ia, ib, y, w, x)
-    group = connected_components(coo_matrix((w, (ia, ib)), shape=(n, n)), directed=False)[1]
+    """Encoded battles, tallies, rated indices, (merged design, parameters) or None, centred θ,
+    its 95% half-widths, and the connected group of each rated contestant."""
+    encoded = names, ia, ib, code = _encode(battles)
+    kept, rated = _eligible(len(names), ia, ib, min_battles)
+    tally, n = _tallies(len(names), ia, ib, code), len(rated)
+    if not n:
+        return encoded, tally, rated, None, np.zeros(0), np.zeros(0), np.zeros(0, dtype=int)
+    remap = np.full(len(names), -1)
+    remap[rated] = np.arange(n)
+    ka, kb, kc = remap[ia[kept]], remap[ib[kept]], code[kept]
+    design = _merged(n, ka, kb, kc)
+    params = _mle(n, *design)
+    if style:  # one row per battle (styles differ), started from the plain strengths
+        x = _style_columns(battles, kept)
+        design = ka, kb, _YS[kc], np.ones(len(ka)), x
+        params = _mle(n, *design, start=np.r_[params, np.zeros(x.shape[1])])
+    group = connected_components(coo_matrix((design[3], design[:2]), (n, n)), directed=False)[1]
     theta, proj = _centre(params[:n], group)
-    var = np.diag(proj @ _sandwich(n, ia, ib, y, w, x, params) @ proj.T)
-    return names, (ia, ib, y, w, params), theta, Z95 * np.sqrt(np.clip(var, 0, None)), group
+    var = np.diag(proj @ _sandwich(n, *design[:4], design[4] if style else None, params) @ proj.T)
+    half = Z95 * np.sqrt(np.clip(var, 0, None))
+    return encoded, tally, rated, (design[:4], params), theta, half, group
 
 
 def fit(battles: Iterable[Battle], *, min_battles: int = 5) -> Leaderboard:
     """Bradley–Terry ratings (1000 + 400·θ/ln 10) with sandwich 95% intervals."""
-    battles = list(battles)
-    names, _, theta, half, group = _fit(battles, min_battles, False)
-    return _board(battles, names, theta, theta - half, theta + half, group, "sandwich")
+    encoded, tally, rated, _, theta, half, group = _fit(list(battles), min_battles, False)
+    return _board(encoded, tally, rated, theta, theta - half, theta + half, group, "sandwich")
 
 
 def fit_controlled(battles: Iterable[Battle], *, min_battles: int = 5) -> ControlledLeaderboard:
     """Ratings with style held equal: length and markdown-count differences as covariates."""
-    battles = list(battles)
-    names, design, theta, half, group = _fit(battles, min_battles, True)
-    board = _board(battles, names, theta, theta - half, theta + half, group, "sandwich")
-    beta = design[-1][len(names) :].tolist() if design else [0.0] * len(STYLE_NAMES)
+    encoded, tally, rated, fitted, theta, half, group = _fit(list(battles), min_battles, True)
+    board = _board(encoded, tally, rated, theta, theta - half, theta + half, group, "sandwich")
+    beta = fitted[1][len(rated) :].tolist() if fitted else [0.0] * len(STYLE_NAMES)
     return ControlledLeaderboard(board, dict(zip(STYLE_NAMES, beta, strict=True)))
 
 
@@ -285,16 +304,15 @@ def bootstrap(
 ) -> Leaderboard:
     """Ratings with percentile (2.5 / 97.5) intervals from `rounds` resamplings of the battles
     (a multinomial draw of weights on the merged rows, refitted from the full-data estimate)."""
-    battles = list(battles)
-    names, design, theta, _, group = _fit(battles, min_battles, False)
-    if design is None:
-        return _board(battles, names, theta, theta, theta, group, "bootstrap")
-    (ia, ib, y, w, params), n = design, len(names)
+    encoded, tally, rated, fitted, theta, _, group = _fit(list(battles), min_battles, False)
+    if fitted is None:
+        return _board(encoded, tally, rated, theta, theta, theta, group, "bootstrap")
+    ((ia, ib, y, w), params), n = fitted, len(rated)
     draws = np.empty((rounds, n))
     counts = np.random.default_rng(seed).multinomial(int(w.sum()), w / w.sum(), size=rounds)
     for r, c in enumerate(counts):
         used = c > 0
-        fitted = _mle(n, ia[used], ib[used], y[used], c[used].astype(float), start=params)
-        draws[r] = _centre(fitted[:n], group)[0]
+        refit = _mle(n, ia[used], ib[used], y[used], c[used].astype(float), start=params)
+        draws[r] = _centre(refit[:n], group)[0]
     low, high = np.percentile(draws, [2.5, 97.5], axis=0)
-    return _board(battles, names, theta, low, high, group, "bootstrap")
+    return _board(encoded, tally, rated, theta, low, high, group, "bootstrap")
