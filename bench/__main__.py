@@ -1,6 +1,6 @@
 import asyncio
 
-from bench import concurrency, media, panes, relay, scale, stop
+from bench import arena, concurrency, media, panes, relay, scale, stop
 
 if __name__ == "__main__":
     asyncio.run(relay.main())
@@ -9,3 +9,4 @@ if __name__ == "__main__":
     asyncio.run(concurrency.main())
     asyncio.run(scale.main())
     media.main()
+    arena.main()
