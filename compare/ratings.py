@@ -7,6 +7,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import minimize
@@ -20,15 +22,15 @@ __all__ = [  # data and results, then functions
 
 OUTCOMES = ("a", "b", "tie", "both_bad")
 SCALE = 400 / math.log(10)  # logit → rating points
-Z95 = 1.959963984540054
+Z95 = 1.959963984540054  # two-sided 95%
 RIDGE = 1e-5  # per battle: keeps an undefeated contestant finite and the system solvable
 STYLE_NAMES = ("length", "headers", "list_items", "bold")
 _CODE = {"a": 0, "b": 1, "tie": 2, "both_bad": 3}
+_MARKS = (r"^ {0,3}#{1,6}\s", r"^\s*(?:[-*+]|\d+[.)])\s+\S", r"\*\*[^*\n]+\*\*|__[^_\n]+__")
 _YS = np.array([1.0, 0.0, 0.5, 0.5])  # y by outcome code
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     """What an answer looks like, not what it says: characters and markdown elements."""
 
     length: float = 0
@@ -46,10 +48,8 @@ class Battle:
     style_b: Style | None = None
 
     def __post_init__(self):
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {OUTCOMES}, not {self.outcome!r}")
-        if self.a == self.b:
-            raise ValueError("a battle needs two different contestants")
+        if self.outcome not in OUTCOMES or self.a == self.b:
+            raise ValueError(f"a battle needs two contestants and one of {OUTCOMES}: {self}")
 
 
 Styles = Mapping[str, Style] | None
@@ -127,39 +127,30 @@ class ControlledLeaderboard:
 def markdown_features(text: str) -> Style:
     """Characters, headers, list items and bold spans, ignoring lines inside code fences."""
     prose = "\n".join(re.split(r"^ *(?:```|~~~).*?^ *(?:```|~~~).*?$", text, flags=re.M | re.S))
-    return Style(
-        length=len(text),
-        headers=len(re.findall(r"^ {0,3}#{1,6}\s", prose, re.M)),
-        list_items=len(re.findall(r"^\s*(?:[-*+]|\d+[.)])\s+\S", prose, re.M)),
-        bold=len(re.findall(r"\*\*[^*\n]+\*\*|__[^_\n]+__", prose)),
-    )
+    return Style(len(text), *(len(re.findall(mark, prose, re.M)) for mark in _MARKS))
 
 
 def _encode(battles: Sequence[Battle]):
     """Every contestant (sorted), and each battle as indices of a and b and an outcome code."""
     names = sorted({b.a for b in battles} | {b.b for b in battles})
     index = {name: i for i, name in enumerate(names)}
-    ia = np.array([index[b.a] for b in battles], dtype=np.int64)
-    ib = np.array([index[b.b] for b in battles], dtype=np.int64)
+    ia, ib = (np.array([index[getattr(b, s)] for b in battles], dtype=np.int64) for s in "ab")
     return names, ia, ib, np.array([_CODE[b.outcome] for b in battles], dtype=np.int64)
 
 
 def _tallies(n: int, ia: np.ndarray, ib: np.ndarray, code: np.ndarray) -> np.ndarray:
     """Per contestant: battles, wins, losses, ties (ties and "both bad")."""
-    wins = np.bincount(ia[code == 0], minlength=n) + np.bincount(ib[code == 1], minlength=n)
-    losses = np.bincount(ia[code == 1], minlength=n) + np.bincount(ib[code == 0], minlength=n)
-    ties = np.bincount(ia[code >= 2], minlength=n) + np.bincount(ib[code >= 2], minlength=n)
-    return np.stack([wins + losses + ties, wins, losses, ties], axis=1)
+    cases = ((code == 0, code == 1), (code == 1, code == 0), (code >= 2, code >= 2))
+    wins, losses, ties = (np.bincount(ia, ma, n) + np.bincount(ib, mb, n) for ma, mb in cases)
+    return np.stack([wins + losses + ties, wins, losses, ties], axis=1).astype(int)
 
 
 def _eligible(n: int, ia: np.ndarray, ib: np.ndarray, min_battles: int):
-    """Battles kept and contestants rated: those below min_battles are dropped, again and
-    again until everyone left still has enough."""
+    """Battles kept and contestants rated: below min_battles out, until the rest have enough."""
     kept = np.ones(len(ia), dtype=bool)
     while True:
         played = np.bincount(ia[kept], minlength=n) + np.bincount(ib[kept], minlength=n)
-        enough = played >= min_battles
-        drop = kept & ~(enough[ia] & enough[ib])
+        drop = kept & ~((enough := played >= min_battles)[ia] & enough[ib])
         if not drop.any():
             return kept, np.flatnonzero(enough & (played > 0))
         kept &= ~drop
@@ -170,23 +161,20 @@ def _win_rates(names, ia, ib, code, order) -> WinRates:
     points = np.bincount(ia * n + ib, y, n * n) + np.bincount(ib * n + ia, 1 - y, n * n)
     count = np.bincount(ia * n + ib, minlength=n * n) + np.bincount(ib * n + ia, minlength=n * n)
     points, count = (m.reshape(n, n)[np.ix_(order, order)] for m in (points, count))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(count > 0, points / count, np.nan)
+    share = np.divide(points, count, out=np.full((n, n), np.nan), where=count > 0)
     return WinRates(tuple(names[i] for i in order), share, count)
-
-
-def _vector(s: Style | None) -> tuple[float, ...]:
-    return (s.length, s.headers, s.list_items, s.bold) if s else (0.0, 0.0, 0.0, 0.0)
 
 
 def _style_columns(battles: Sequence[Battle], kept: np.ndarray) -> np.ndarray:
     """(a − b)/(a + b) per feature (0 when both are 0), divided by its standard deviation."""
-    sa = np.array([_vector(battles[i].style_a) for i in np.flatnonzero(kept)], dtype=float)
-    sb = np.array([_vector(battles[i].style_b) for i in np.flatnonzero(kept)], dtype=float)
+    chosen, blank, f = [battles[i] for i in np.flatnonzero(kept)], Style(), len(STYLE_NAMES)
+    sa, sb = (
+        np.fromiter(chain.from_iterable(getattr(b, side) or blank for b in chosen), float)
+        for side in ("style_a", "style_b")
+    )
     with np.errstate(invalid="ignore", divide="ignore"):  # in [-1, 1], antisymmetric
-        diff = np.where(sa + sb > 0, (sa - sb) / (sa + sb), 0.0).reshape(-1, len(STYLE_NAMES))
-    spread = diff.std(axis=0)
-    return diff / np.where(spread > 0, spread, 1.0)
+        diff = np.where(sa + sb > 0, (sa - sb) / (sa + sb), 0.0).reshape(-1, f)
+    return diff / np.where((spread := diff.std(axis=0)) > 0, spread, 1.0)
 
 
 def _merged(n: int, ia: np.ndarray, ib: np.ndarray, code: np.ndarray):
@@ -206,8 +194,7 @@ def _mle(n, ia, ib, y, w, x=None, start=None):
         nll = w @ (soft + (1 - y) * delta)
         r = w * (y - np.exp(-soft))
         grad = np.bincount(ib, r, n) - np.bincount(ia, r, n)
-        grad = np.concatenate([grad, -(x.T @ r)]) if f else grad
-        grad[:n] += RIDGE * total * theta
+        grad = np.concatenate([grad + RIDGE * total * theta, -(x.T @ r) if f else []])
         return (nll + 0.5 * RIDGE * total * theta @ theta) / total, grad / total
 
     x0, opts = np.zeros(n + f) if start is None else start, {"ftol": 1e-14, "gtol": 1e-9}
@@ -216,8 +203,7 @@ def _mle(n, ia, ib, y, w, x=None, start=None):
 
 def _outer(n, ia, ib, x, s) -> np.ndarray:
     """Σ s · z zᵀ with z = (e_a − e_b, style differences)."""
-    f = 0 if x is None else x.shape[1]
-    m = np.zeros((n + f, n + f))
+    m = np.zeros((n + (f := 0 if x is None else x.shape[1]),) * 2)
     flat = np.bincount(ia * n + ia, s, n * n) + np.bincount(ib * n + ib, s, n * n)
     flat -= np.bincount(ia * n + ib, s, n * n) + np.bincount(ib * n + ia, s, n * n)
     m[:n, :n] = flat.reshape(n, n)
@@ -253,27 +239,23 @@ def _board(encoded, tally, rated, theta, low, high, group, interval) -> Leaderbo
         for i, k in enumerate(rated.tolist())
     ]
     rows.sort(key=lambda r: (-r.rating, r.contestant))
-    others = sorted(set(range(len(names))) - set(rated.tolist()), key=lambda k: -stats[k][0])
+    others = sorted(set(range(len(names))) - set(rated.tolist()), key=lambda k: (-stats[k][0], k))
     unrated = [Row(names[k], None, None, None, None, *stats[k]) for k in others]
-    index = {name: k for k, name in enumerate(names)}
-    order = [index[r.contestant] for r in rows + unrated]
-    rates, groups = _win_rates(names, ia, ib, code, order), len(set(group.tolist()))
+    order, groups = [names.index(r.contestant) for r in rows + unrated], len(set(group.tolist()))
+    rates = _win_rates(names, ia, ib, code, order)
     return Leaderboard(tuple(rows), tuple(unrated), rates, len(ia), groups, interval)
 
 
 def _fit(battles: Sequence[Battle], min_battles: int, style: bool):
-    """Encoded battles, tallies, rated indices, (merged design, parameters) or None, centred θ,
-    its 95% half-widths, and the connected group of each rated contestant."""
+    """Encoding, tallies, rated, (design, parameters) or None, θ, 95% half-widths, groups."""
     encoded = names, ia, ib, code = _encode(battles)
     kept, rated = _eligible(len(names), ia, ib, min_battles)
     tally, n = _tallies(len(names), ia, ib, code), len(rated)
     if not n:
         return encoded, tally, rated, None, np.zeros(0), np.zeros(0), np.zeros(0, dtype=int)
-    remap = np.full(len(names), -1)
-    remap[rated] = np.arange(n)
+    remap = np.searchsorted(rated, np.arange(len(names)))  # kept battles are among the rated
     ka, kb, kc = remap[ia[kept]], remap[ib[kept]], code[kept]
-    design = _merged(n, ka, kb, kc)
-    params = _mle(n, *design)
+    params = _mle(n, *(design := _merged(n, ka, kb, kc)))
     if style:  # one row per battle (styles differ), started from the plain strengths
         x = _style_columns(battles, kept)
         design = ka, kb, _YS[kc], np.ones(len(ka)), x
@@ -302,8 +284,7 @@ def fit_controlled(battles: Iterable[Battle], *, min_battles: int = 5) -> Contro
 def bootstrap(
     battles: Iterable[Battle], rounds: int = 200, seed: int = 0, *, min_battles: int = 5
 ) -> Leaderboard:
-    """Ratings with percentile (2.5 / 97.5) intervals from `rounds` resamplings of the battles
-    (a multinomial draw of weights on the merged rows, refitted from the full-data estimate)."""
+    """Ratings with percentile (2.5 / 97.5) intervals from `rounds` resamplings of the battles."""
     encoded, tally, rated, fitted, theta, _, group = _fit(list(battles), min_battles, False)
     if fitted is None:
         return _board(encoded, tally, rated, theta, theta, theta, group, "bootstrap")
