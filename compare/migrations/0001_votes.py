@@ -6,33 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_teams'),
-        ('chat', '0014_pane_auto_reply_run_source'),
+        ("accounts", "0001_teams"),
+        ("chat", "0014_pane_auto_reply_run_source"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contestants', models.JSONField(default=list)),
-                ('outcome', models.CharField(choices=[('a', 'A is better'), ('b', 'B is better'), ('tie', 'Tie'), ('both_bad', 'Both are bad'), ('best', 'Best')], max_length=10)),
-                ('winner', models.CharField(blank=True, default='', max_length=2)),
-                ('blind', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='accounts.team')),
-                ('turn', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='chat.turn')),
-                ('voter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("contestants", models.JSONField(default=list)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("a", "A is better"),
+                            ("b", "B is better"),
+                            ("tie", "Tie"),
+                            ("both_bad", "Both are bad"),
+                            ("best", "Best"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("winner", models.CharField(blank=True, default="", max_length=2)),
+                ("blind", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "turn",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="chat.turn",
+                    ),
+                ),
+                (
+                    "voter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('turn', 'voter'), name='one_vote_per_turn')],
+                "ordering": ["-updated_at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("turn", "voter"), name="one_vote_per_turn")
+                ],
             },
         ),
     ]
