@@ -294,7 +294,10 @@ def _part(provider: str, model: str, attachment: Attachment) -> SentPart:
 
 
 def _stored_bytes(attachment: Attachment) -> bytes:
-    with attachment.blob.file.open("rb") as stored:
+    # A handle of its own: the panes of one turn share the Attachment and fit it in
+    # parallel threads, and FieldFile.open() hands each the one handle the first closes.
+    stored_file = attachment.blob.file
+    with stored_file.storage.open(stored_file.name, "rb") as stored:
         return stored.read()
 
 

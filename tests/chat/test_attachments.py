@@ -244,3 +244,19 @@ def test_starting_a_turn_reads_the_database_a_fixed_number_of_times(
     # A send with attachments is saved in a savepoint of its own, so that it can fail alone.
     assert savepoints(one) == savepoints(text_only) + 2
     assert len(one) == len(text_only) + 2 + 2  # the lookup of the chips and the claim
+
+
+def test_fitting_an_attachment_leaves_another_readers_handle_open(
+    member_client, conversation, media_root
+):
+    """The panes of a turn fit the same Attachment object in parallel threads: one finishing
+    must not close the file another is still reading (a three-pane CI run failed so)."""
+    from chat import attachments
+
+    upload(member_client, conversation, as_file(jpeg_with_gps(), "photo.jpg", "image/jpeg"))
+    attachment = Attachment.objects.select_related("blob").get()
+    other_reader = attachment.blob.file.open("rb")
+    with attachment.blob.file.storage.open(attachment.blob.file.name) as stored:
+        assert attachments._stored_bytes(attachment) == stored.read()
+    assert not other_reader.closed and other_reader.read(2) == b"\xff\xd8"
+    other_reader.close()
