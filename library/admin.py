@@ -66,7 +66,7 @@ class ToolFixtureAdmin(admin.ModelAdmin):
 
 @admin.register(OutputSchema)
 class OutputSchemaAdmin(admin.ModelAdmin):
-    list_display = ("name", "team", "owner")
+    list_display = ("name", "team", "owner", "archived")
 
 
 @admin.register(SchemaVersion)

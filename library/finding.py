@@ -65,7 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
             listed = tags.tagged(listed, tag.lower())
         if author.isdigit():
             listed = listed.filter(owner_id=int(author))
-        if name != "schemas" and request.GET.get("archived") != "1":
+        if request.GET.get("archived") != "1":
             listed = listed.filter(archived=False)
         found[name] = listed[:LISTED]
     owners = {pk for listed in every.values() for pk in listed.values_list("owner_id", flat=True)}

@@ -187,6 +187,7 @@ class OutputSchema(models.Model):
                               related_name="output_schemas")  # fmt: skip
     visibility = models.CharField(max_length=10, choices=Prompt.Visibility.choices,
                                   default=Prompt.Visibility.TEAM)  # fmt: skip
+    archived = models.BooleanField(default=False)
     tags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,11 +1,17 @@
 """The library's output schema pages: the list with "Add schema", a schema with its versions,
-a new version, and "Use in pane". Viewers read; editors and owners change."""
+a new version, "Use in pane", and Delete — archived instead while a prompt version answers
+in the shape of one of its versions. Viewers read; editors and owners change and delete.
+
+Nothing points at a schema's rows: "Use in pane" copies the body into the pane, and a prompt
+version (and every run) keeps the copy it was saved with. A schema is in use, then, where a
+prompt version's output schema is one of its versions' bodies."""
 
 from __future__ import annotations
 
 import json
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,7 +20,8 @@ from accounts import permissions, teams
 from chat.engine.fanout import panes_changed_from_sync
 from chat.models import Conversation, Pane
 from library import schemas
-from library.models import OutputSchema, SchemaVersion
+from library.models import OutputSchema, PromptVersion, SchemaVersion
+from library.tool_views import users_named
 
 RECENT = 12
 
@@ -25,8 +32,8 @@ def _schema(request: HttpRequest, pk: int, *, change: bool = False) -> OutputSch
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    listed = permissions.visible(request.user, OutputSchema.objects.select_related("team")
-                                 .prefetch_related("versions"))  # fmt: skip
+    listed = permissions.visible(request.user, OutputSchema.objects.filter(archived=False)
+                                 .select_related("team").prefetch_related("versions"))  # fmt: skip
     return render(request, "library/schemas.html", {"schemas": listed[:500],
                                                     "teams": teams.editing_teams(request.user)})  # fmt: skip
 
@@ -42,6 +49,8 @@ def add(request: HttpRequest) -> HttpResponse:
     except schemas.SchemaRefused as refused:
         messages.error(request, str(refused))
         return redirect("library-schemas")
+    # Adding a schema of an archived one's name is a new version of it: listed again.
+    OutputSchema.objects.filter(pk=version.schema_id, archived=True).update(archived=False)
     messages.success(request, f"Saved {version.schema.name} v{version.number}.")
     return redirect("library-schema", pk=version.schema_id)
 
@@ -90,3 +99,31 @@ def use_in_pane(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, f"{pane.label} answers in the shape of {version.schema.name} "
                               f"v{version.number} now.")  # fmt: skip
     return redirect("conversation", pk=pane.conversation_id)
+
+
+def answering(schema: OutputSchema) -> list[PromptVersion]:
+    """The prompt versions whose output schema is one of the schema's versions' bodies."""
+    bodies = [json.dumps(body, sort_keys=True)
+              for body in schema.versions.values_list("body", flat=True)]  # fmt: skip
+    found = (PromptVersion.objects.filter(output_schema__isnull=False).select_related("prompt")
+             .only("number", "output_schema", "prompt", "prompt__name"))  # fmt: skip
+    return [version for version in found.iterator()
+            if json.dumps(version.output_schema, sort_keys=True) in bodies]  # fmt: skip
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deleted with its versions; archived instead — kept, listed nowhere — while a prompt
+    version answers in its shape, so the versions it was chosen for can still be read."""
+    schema = _schema(request, pk, change=True)
+    with transaction.atomic():
+        users = answering(schema)
+        if not users:
+            schema.delete()
+    if not users:
+        messages.success(request, f"Deleted {schema.name}.")
+        return redirect("library-schemas")
+    OutputSchema.objects.filter(pk=schema.pk).update(archived=True)
+    said = users_named(request.user, users, ("answers in its shape", "answer in its shape"))
+    messages.success(request, f"Archived {schema.name}: {said}.")
+    return redirect("library-schemas")

@@ -1,12 +1,16 @@
 """The library's tool pages: the list with "Add tool" and an import of an OpenAI `tools`
-array, a tool with its versions and fixtures, and the export. Viewers read and export;
-editors and owners add and change (accounts.permissions)."""
+array, a tool with its versions and fixtures, the export, and Delete — archived instead
+while a prompt version pins it. Viewers read and export; editors and owners add, change
+and delete (accounts.permissions)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -16,7 +20,7 @@ from accounts.models import Team
 from accounts.teams import personal_team
 from chat.models import Message
 from library import tools
-from library.models import Tool
+from library.models import Prompt, PromptVersion, Tool
 
 
 def _tool(request: HttpRequest, pk: int, *, change: bool = False) -> Tool:
@@ -25,8 +29,8 @@ def _tool(request: HttpRequest, pk: int, *, change: bool = False) -> Tool:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    listed = permissions.visible(request.user, Tool.objects.select_related("team")
-                                 .prefetch_related("versions"))  # fmt: skip
+    listed = permissions.visible(request.user, Tool.objects.filter(archived=False)
+                                 .select_related("team").prefetch_related("versions"))  # fmt: skip
     query = request.GET.get("q", "").strip()[:200]
     if query:
         listed = listed.filter(name__icontains=query)
@@ -59,6 +63,8 @@ def add(request: HttpRequest) -> HttpResponse:
     except tools.ToolRefused as refused:
         messages.error(request, str(refused))
         return redirect("library-tools")
+    # Adding a tool of an archived one's name is a new version of it: listed again.
+    Tool.objects.filter(pk__in=[v.tool_id for v in saved], archived=True).update(archived=False)
     messages.success(request, "Saved " + ", ".join(
         f"{v.tool.name} v{v.number}" for v in saved) + ".")  # fmt: skip
     return redirect("library-tool", pk=saved[0].tool_id) if len(saved) == 1 else redirect(
@@ -146,3 +152,57 @@ def fixture_from_message(request: HttpRequest, pk: int) -> HttpResponse:
     except tools.ToolRefused as refused:
         return HttpResponse(str(refused), status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(status=204, headers={"HX-Trigger": "fixture-saved"})
+
+
+def users_named(user: Any, versions: Iterable[PromptVersion], verbs: tuple[str, str]) -> str:
+    """ "prompt “Support bot” v2 and v3 pin it, so it is kept for them": the prompts `user`
+    may see by name with their versions, the others only counted (their names are not
+    theirs to learn). `verbs` agrees with one user and with several: ("pins it", "pin it")."""
+    by_prompt: dict[int, list[PromptVersion]] = {}
+    for version in versions:
+        by_prompt.setdefault(version.prompt_id, []).append(version)
+    shown = set(permissions.visible(user, Prompt.objects.filter(pk__in=by_prompt))
+                .values_list("pk", flat=True))  # fmt: skip
+    named = {pk: sorted(found, key=lambda v: v.number) for pk, found in sorted(by_prompt.items())
+             if pk in shown}  # fmt: skip
+    hidden = len(by_prompt) - len(named)
+    parts = [("prompts " if len(named) > 1 else "prompt ") + ", ".join(
+        f"“{found[0].prompt.name}” " + _and([f"v{v.number}" for v in found])
+        for found in named.values())] if named else []  # fmt: skip
+    if hidden:
+        parts.append(f"{hidden} prompt{'s' if hidden > 1 else ''} you cannot see")
+    one = len(parts) == 1 and (sum(map(len, named.values())) == 1 if named else hidden == 1)
+    kept_for = ("that version" if named else "that prompt") if one else "them"
+    return f"{', plus '.join(parts)} {verbs[not one]}, so it is kept for {kept_for}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def pinning(tool: Tool) -> list[PromptVersion]:
+    """The prompt versions that pin one of the tool's versions (by the tool's id; its name,
+    which never changes, narrows the search first)."""
+    found = PromptVersion.objects.filter(tool_versions__icontains=f'"{tool.name}"')
+    return [version for version in found.select_related("prompt").only(
+                "number", "tool_versions", "prompt", "prompt__name")
+            if any(isinstance(pin, dict) and pin.get("tool") == tool.pk
+                   for pin in version.tool_versions or [])]  # fmt: skip
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deleted with its versions and fixtures; archived instead — kept for them, listed
+    nowhere — while a prompt version pins it, so no saved version loses its tool."""
+    tool = _tool(request, pk, change=True)
+    with transaction.atomic():
+        users = pinning(tool)
+        if not users:
+            tool.delete()
+    if not users:
+        messages.success(request, f"Deleted {tool.name}.")
+        return redirect("library-tools")
+    Tool.objects.filter(pk=tool.pk).update(archived=True)
+    said = users_named(request.user, users, ("pins it", "pin it"))
+    messages.success(request, f"Archived {tool.name}: {said}.")
+    return redirect("library-tools")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("library/t/<int:pk>/", tool_views.tool_page, name="library-tool"),
     path("library/t/<int:pk>/version/", tool_views.save_version, name="library-tool-version"),
     path("library/t/<int:pk>/fixtures/", tool_views.add_fixture, name="library-tool-fixture"),
+    path("library/t/<int:pk>/delete/", tool_views.delete, name="library-tool-delete"),
     path(
         "library/fixtures/from-message/<int:pk>/",
         tool_views.fixture_from_message,
@@ -32,5 +33,6 @@ urlpatterns = [
     path("library/schemas/add/", schema_views.add, name="library-schema-add"),
     path("library/s/<int:pk>/", schema_views.schema_page, name="library-schema"),
     path("library/s/<int:pk>/version/", schema_views.save_version, name="library-schema-version"),
+    path("library/s/<int:pk>/delete/", schema_views.delete, name="library-schema-delete"),
     path("library/sv/<int:pk>/use/", schema_views.use_in_pane, name="library-schema-use"),
 ]
