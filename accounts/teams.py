@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Invite, Membership, Role, Team
@@ -46,7 +47,7 @@ def editing_teams(user: Any) -> list[Team]:
     the choices of every "Team" select of the library."""
     return list(Team.objects.filter(memberships__user=user,
                                     memberships__role__in=(Role.OWNER, Role.EDITOR))
-                .order_by("personal_for", "name"))  # fmt: skip
+                .order_by(F("personal_for").asc(nulls_last=True), "name"))  # fmt: skip
 
 
 def chosen_team(user: Any, wanted: str) -> Team | None:

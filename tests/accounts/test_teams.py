@@ -158,3 +158,11 @@ def test_roles_change_on_the_team_page_and_refusals_say_why(client, crew):
     assert changed.status_code == 302 and teams.role_of(team, cy) == Role.EDITOR
     alone = client.post(reverse("team-remove", args=[team.pk, ada.pk]))
     assert alone.status_code == 400 and b"needs an owner" in alone.content
+
+
+def test_the_library_team_choices_put_the_personal_team_first(crew):
+    team, ada, bob, *_ = crew
+    teams.create_team("Alpha", bob)  # sorts before every personal team's name
+    chosen = teams.editing_teams(bob)
+    assert chosen[0] == teams.personal_team(bob)
+    assert [t.name for t in chosen[1:]] == ["Alpha", "Crew"]

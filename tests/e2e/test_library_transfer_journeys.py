@@ -75,11 +75,7 @@ def _run(server, script: str) -> dict:
 def import_file(page: Page, path: Path, team: str) -> None:
     """Import prompt on the Library page: the file, the team, Import."""
     form = page.get_by_role("form", name="Import prompt")
-    # The sidebar's "Conversation file (JSON)" input has the id "import-file" too, and comes
-    # first, so the "Prompt file" label names that one, not this form's: found by its label
-    # where that works, else as the form's file input.
-    picker = form.get_by_label("Prompt file").or_(form.locator("input[type=file]"))
-    picker.set_input_files(path)
+    form.get_by_label("Prompt file").set_input_files(path)
     form.get_by_label("Team", exact=True).select_option(label=team)
     form.get_by_role("button", name="Import", exact=True).click()
 
