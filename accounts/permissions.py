@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 NOT_FOUND = "There is nothing here, or it is not yours to see."
@@ -133,6 +133,27 @@ def may_manage_connections(user: Any) -> bool:
     """Add, edit and delete the site's connections (every account may use and test them);
     a team's are its owners' to manage too (may_manage_connection)."""
     return is_signed_in(user) and user.is_staff
+
+
+# -- teams' own pages ---------------------------------------------------------------------------
+# A team's leaderboard and its votes are its members' (any role) to read; the votes of a
+# personal team are that person's alone.
+
+
+def member_teams(user: Any) -> QuerySet:
+    from accounts.models import Team  # models load after this module
+
+    if not is_signed_in(user):
+        return Team.objects.none()
+    personal_first = F("personal_for").asc(nulls_last=True)
+    return Team.objects.filter(memberships__user=user).order_by(personal_first, "name")
+
+
+def member_team_or_404(user: Any, pk: Any) -> Model:
+    try:
+        return member_teams(user).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404(NOT_FOUND) from None
 
 
 # -- connections -------------------------------------------------------------------------------

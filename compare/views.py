@@ -5,13 +5,14 @@ which pane was fastest and cheapest, and the differences between two panes' answ
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from chat.display import RunDisplay
 from chat.engine import store
 from chat.models import Conversation, Message
-from compare import chart, metrics
+from compare import arena, chart, metrics
 from compare.diff import tool_call_diff, word_diff
 
 
@@ -34,7 +35,7 @@ def figures_of(results) -> list[tuple[object, metrics.PaneFigures]]:  # type: ig
     return pairs
 
 
-def turn(request: HttpRequest, pk: int) -> HttpResponse:
+def turn(request: HttpRequest, pk: int, *, problem: str = "", status: int = 200) -> HttpResponse:
     """The panel for the latest finished turn of a conversation with two panes or more."""
     conversation = _conversation(request, pk)
     panes = store.panes_of(conversation)
@@ -49,8 +50,38 @@ def turn(request: HttpRequest, pk: int) -> HttpResponse:
         "panes": panes,
         "chart": chart.metrics_chart([figures for _run, figures in pairs]),
         "marks": [(run.message_id, sorted(marks.get(figures.label, ()))) for run, figures in pairs],
+        **vote_context(request, latest, problem),
     }
-    return render(request, "compare/turn.html", context)
+    return render(request, "compare/turn.html", context, status=status)
+
+
+@require_POST
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    """Vote on the latest turn (anyone who may see the conversation judges it, viewers too),
+    then the panel again, now with the names behind the labels."""
+    conversation = _conversation(request, pk)
+    latest = store.latest_shown_turn(conversation.pk)
+    if latest is None or str(latest.pk) != request.POST.get("turn", ""):
+        return turn(request, pk, problem="A newer turn is shown now: vote on that one.",
+                    status=409)  # fmt: skip
+    try:
+        arena.cast(conversation, latest, request.user, request.POST.get("choice", ""))
+    except arena.VoteRefused as refused:
+        return turn(request, pk, problem=str(refused), status=400)
+    if not request.htmx:
+        return redirect("conversation", pk=pk)
+    return turn(request, pk)
+
+
+def vote_context(request: HttpRequest, latest, problem: str = "") -> dict:  # type: ignore[no-untyped-def]
+    """The vote buttons of the latest turn and, once voted, the verdict with the names."""
+    contestants = arena.contestants_of(latest)
+    return {
+        "contestants": contestants,
+        "choices": arena.choices(len(contestants)) if len(contestants) >= 2 else [],
+        "vote": arena.vote_of(latest, request.user),
+        "vote_problem": problem,
+    }
 
 
 def differences(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,0 +1,172 @@
+"""The arena's votes: who the contestants of a turn are, the choices a voter has, casting a
+vote (one per voter per turn, replaced when cast again), and the battles a team's votes make
+for the leaderboard (compare.ratings fits them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts import teams
+from accounts.models import Team
+from chat.engine import store
+from chat.models import Conversation, Message, Run, Turn
+from compare import ratings
+from compare.models import Vote
+
+LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class VoteRefused(ValueError):
+    """A vote that cannot be taken, with what to do instead (shown as it is)."""
+
+
+@dataclass(frozen=True)
+class Contestant:
+    label: str  # A, B, … in the order the panes are shown
+    pane_id: int
+    name: str  # the model, with the prompt version it answered from
+    message_id: int
+    style: ratings.Style
+    pane_label: str = ""  # "Pane 2": where the answer is shown (not saved with the vote)
+
+    def saved(self) -> dict[str, Any]:
+        return {"label": self.label, "pane": self.pane_id, "name": self.name,
+                "message": self.message_id, "style": list(self.style)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Choice:
+    outcome: str
+    winner: str  # a label for "best", else ""
+    text: str  # the button's accessible name
+
+    @property
+    def value(self) -> str:
+        return f"best:{self.winner}" if self.winner else self.outcome
+
+
+def contestant_name(run: Run) -> str:
+    """ "gpt-4o-mini" or, opened from the library, "gpt-4o-mini · Support bot v3": a prompt
+    version competes as itself, not as its model."""
+    source = run.source if isinstance(run.source, dict) else None
+    if source and source.get("name") and source.get("number"):
+        return f"{run.model} · {source['name']} v{source['number']}"
+    return run.model
+
+
+def contestants_of(turn: Turn) -> list[Contestant]:
+    """The finished answers of a turn's panes, labelled in pane order."""
+    answers, runs = store.shown_results(turn)
+    found = []
+    for run in runs:
+        answer: Message | None = answers.get(run.pane_id)
+        if answer is None or run.status == Run.Status.STREAMING:
+            continue
+        found.append((run, answer))
+    return [Contestant(label=LABELS[i], pane_id=run.pane_id, name=contestant_name(run),
+                       message_id=answer.pk, style=ratings.markdown_features(answer.content),
+                       pane_label=run.pane.label if run.pane else "")
+            for i, (run, answer) in enumerate(found[: len(LABELS)])]  # fmt: skip
+
+
+def choices(count: int) -> list[Choice]:
+    """Two contestants: A or B better, a tie, both bad. More: the best of them, a tie, all
+    bad."""
+    if count == 2:
+        return [Choice("a", "", "A is better"), Choice("b", "", "B is better"),
+                Choice("tie", "", "Tie"), Choice("both_bad", "", "Both are bad")]  # fmt: skip
+    best = [Choice("best", label, f"Best: {label}") for label in LABELS[:count]]
+    return [*best, Choice("tie", "", "Tie"), Choice("both_bad", "", "All bad")]
+
+
+def vote_team(conversation: Conversation, voter: Any) -> Team:
+    """Whose leaderboard a vote counts on: the team the conversation is shared with, else
+    the voter's own (a private conversation's votes rank for its author alone)."""
+    if conversation.visibility == Conversation.Visibility.TEAM and conversation.team_id:
+        return conversation.team
+    return teams.personal_team(voter)
+
+
+def cast(conversation: Conversation, turn: Turn, voter: Any, value: str, *,
+         blind: bool = False) -> Vote:  # fmt: skip
+    """Record `voter`'s verdict on `turn` (a Choice value: "a", "tie", "best:C", …),
+    replacing an earlier one. Refused, saying why, for a turn still streaming, one with
+    fewer than two answers, or two panes that are the same contestant."""
+    if turn.conversation_id != conversation.pk:
+        raise VoteRefused("That turn is not in this conversation.")
+    if turn.finished_at is None:
+        raise VoteRefused("Wait for every pane to finish answering, then vote.")
+    contestants = contestants_of(turn)
+    if len(contestants) < 2:
+        raise VoteRefused("A vote needs the answers of two panes or more.")
+    if len({c.name for c in contestants}) < len(contestants):
+        raise VoteRefused("Two panes answered with the same model and prompt: a vote between "
+                          "them would rank nothing. Give each pane its own model or version.")  # fmt: skip
+    chosen = next((c for c in choices(len(contestants)) if c.value == value), None)
+    if chosen is None:
+        raise VoteRefused("Choose one of the vote buttons.")
+    with transaction.atomic():
+        vote, _ = Vote.objects.update_or_create(
+            turn=turn, voter=voter,
+            defaults={"team": vote_team(conversation, voter), "outcome": chosen.outcome,
+                      "winner": chosen.winner, "blind": blind,
+                      "contestants": [c.saved() for c in contestants]},
+        )  # fmt: skip
+    return vote
+
+
+def vote_of(turn: Turn, voter: Any) -> Vote | None:
+    return Vote.objects.filter(turn=turn, voter=voter).first()
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: date | None = None
+    until: date | None = None
+    blind_only: bool = True
+    contestant: str = ""  # only the votes this contestant (a model, or a prompt version) was in
+
+    def applied(self, votes: QuerySet) -> QuerySet:
+        zone = timezone.get_current_timezone()
+        if self.since:
+            votes = votes.filter(updated_at__gte=datetime.combine(self.since, time.min, zone))
+        if self.until:
+            votes = votes.filter(updated_at__lte=datetime.combine(self.until, time.max, zone))
+        if self.blind_only:
+            votes = votes.filter(blind=True)
+        return votes
+
+
+def team_votes(team: Team, filters: Filters) -> QuerySet:
+    return filters.applied(Vote.objects.filter(team=team)).select_related("voter")
+
+
+def battles_of(votes: Iterable[Vote], contestant: str = "") -> list[ratings.Battle]:
+    """The pairwise battles the votes make (ratings.battles_from_vote), with each answer's
+    style for the length-controlled ranking. Votes whose contestants repeat a name (saved
+    before that was refused) are skipped rather than guessed at."""
+    found: list[ratings.Battle] = []
+    for vote in votes:
+        saved = vote.contestants or []
+        names = {entry["label"]: entry["name"] for entry in saved}
+        if contestant and contestant not in names.values():
+            continue
+        styles = {entry["name"]: ratings.Style(*entry.get("style", ())) for entry in saved}
+        order = [entry["name"] for entry in saved]
+        try:
+            found += ratings.battles_from_vote(order, vote.outcome, names.get(vote.winner),
+                                               styles)  # fmt: skip
+        except ValueError:
+            continue
+    return found
+
+
+def contestant_names(votes: Iterable[Vote]) -> list[str]:
+    return sorted({entry["name"] for vote in votes for entry in vote.contestants or []})
