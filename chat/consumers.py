@@ -111,12 +111,13 @@ def _snapshot(conversation_id: int, shown_panes: list[int], user_id: int):
     with; the runs still streaming."""
     conversation = Conversation.objects.get(pk=conversation_id)
     panes = store.panes_of(conversation)
+    blind = conversation.blind
     if [pane.pk for pane in panes] == shown_panes:
         views = frames.pane_views(panes, store.page_messages(conversation_id))
         shared: dict[int, str] = {}
         html = "".join(
             f'<div id="pane-{view.pane.pk}-messages" hx-swap-oob="innerHTML">'
-            f"{frames.pane_messages_html(view, shared)}</div>"
+            f"{frames.pane_messages_html(view, shared, blind=blind)}</div>"
             for view in views
         )
     else:
@@ -133,7 +134,7 @@ def _snapshot(conversation_id: int, shown_panes: list[int], user_id: int):
         if message.status == "streaming" and message.run is not None
     }
     known = {message.pk for view in views for message in view.messages}
-    return html, [view.pane.pk for view in views], streaming, known
+    return html, [view.pane.pk for view in views], streaming, known, blind
 
 
 class ConversationConsumer(AsyncWebsocketConsumer):
@@ -147,6 +148,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         self.live_at: dict[str, float] = {}
         self.known_messages: set[int] = set()
         self.pane_ids: list[int] = []
+        self.blind = False  # Blind mode: frames name no model (chat.blind); set by snapshots
         self.inbox: deque[dict[str, Any]] = deque()
         self.wakeup: asyncio.Future[None] | None = None
         self.pump_task: asyncio.Task[None] | None = None
@@ -172,7 +174,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         return [int(part) for part in text.split(",") if part.isdigit()]
 
     async def send_snapshot(self, shown_panes: list[int]) -> None:
-        html, self.pane_ids, streaming, known = await database_sync_to_async(_snapshot)(
+        html, self.pane_ids, streaming, known, self.blind = await database_sync_to_async(_snapshot)(
             self.conversation_id, shown_panes, self.user_id
         )
         self.known_messages = known
@@ -339,7 +341,8 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             if run and run["status"] == "streaming":
                 self.streaming[run["pk"]] = data["pane_id"]
                 self.sent.setdefault(run["pk"], [0, 0])
-        frame = frames.turn_started({**event, "messages": messages}, self.pane_ids)
+        frame = frames.turn_started({**event, "messages": messages}, self.pane_ids,
+                                    blind=self.blind)  # fmt: skip
         await self.send(text_data=frame + self.busy())
 
     async def run_delta(self, event: dict[str, Any]) -> None:
@@ -393,13 +396,13 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self.deliver(delta)
 
     async def run_status(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=frames.status_line(event["message_id"], event))
+        await self.send(text_data=frames.status_line(event["message_id"], event, blind=self.blind))
 
     async def run_finished(self, event: dict[str, Any]) -> None:
         run_id = event["run_id"]
         for state in (self.waiting, self.sent, self.streaming, self.live_at):
             state.pop(run_id, None)
-        await self.send(text_data=frames.final_answer(event) + self.busy())
+        await self.send(text_data=frames.final_answer(event, blind=self.blind) + self.busy())
 
     async def turn_finished(self, event: dict[str, Any]) -> None:
         """The compare panel (chart, fastest and cheapest) is drawn by the compare app;

@@ -37,7 +37,7 @@ def fork(conversation: Conversation, until: Message, owner) -> Conversation:  # 
         title = (conversation.title or "")[: 200 - len(FORK_SUFFIX)]
         copy = Conversation.objects.create(
             owner=owner, title=f"{title}{FORK_SUFFIX}" if title else "",
-            sync_settings=conversation.sync_settings,
+            sync_settings=conversation.sync_settings, blind=conversation.blind,
         )  # fmt: skip
         panes = {
             pane.pk: Pane.objects.create(

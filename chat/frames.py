@@ -15,6 +15,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 
+from chat import blind as blind_mode
 from chat import tool_answers
 from chat.display import MessageDisplay
 from chat.engine import autoreply
@@ -67,11 +68,14 @@ def message_html(
     answered: Iterable[str] = (),
     latest: bool = True,
     auto_reply: tuple[int, int] | None = None,
+    blind: bool = False,
 ) -> str:
     """One message in one pane. `answered` holds the ids of tool calls that have results;
     the form for typing results is offered only on the `latest` message of the pane, when
     some are still open. `auto_reply` (rounds answered before in its turn, the pane's limit)
     says its pane auto-replies with fixtures: the card says why it waits."""
+    if blind:  # the arena's blind mode: nothing that names the model (chat.blind)
+        message = blind_mode.message_shown(message)
     done = set(answered)
     cards = [{**call, "answered": call["id"] in done} for call in message.tool_calls or []]
     awaiting = latest and any(not card["answered"] for card in cards)
@@ -92,11 +96,13 @@ def message_html(
         "oob": oob,
         "tool_cards": cards,
         "awaiting_results": awaiting,
+        "blind": blind,
     }
     return render_to_string("chat/partials/message.html", context)
 
 
-def pane_messages_html(view: PaneView, shared: dict[int, str] | None = None) -> str:
+def pane_messages_html(view: PaneView, shared: dict[int, str] | None = None, *,
+                       blind: bool = False) -> str:  # fmt: skip
     """A pane's history. A shared user message is the same in every pane: `shared` keeps
     each one rendered once for all of them."""
     shared = {} if shared is None else shared
@@ -109,12 +115,13 @@ def pane_messages_html(view: PaneView, shared: dict[int, str] | None = None) -> 
     for message in view.messages:
         if message.role == Message.Role.USER:
             if message.pk not in shared:
-                shared[message.pk] = message_html(message, view.pane.pk)
+                shared[message.pk] = message_html(message, view.pane.pk, blind=blind)
             parts.append(shared[message.pk])
         else:
             latest = message is last
             parts.append(message_html(message, view.pane.pk, answered=view.answered,
-                                      latest=latest, auto_reply=auto_reply if latest else None))  # fmt: skip
+                                      latest=latest, auto_reply=auto_reply if latest else None,
+                                      blind=blind))  # fmt: skip
     return "".join(parts)
 
 
@@ -133,21 +140,24 @@ def panes_snapshot(context: Mapping[str, Any]) -> str:
 # -- live frames ---------------------------------------------------------------------------
 
 
-def turn_started(event: Mapping[str, Any], pane_ids: Sequence[int]) -> str:
+def turn_started(event: Mapping[str, Any], pane_ids: Sequence[int], *, blind: bool = False
+                 ) -> str:  # fmt: skip
     """Each pane gets its copy of the user message and its own new answer; a tool turn
     adds the results and the answer to the pane whose calls they answer."""
     shown = [MessageDisplay.from_data(data) for data in event["messages"]]
     parts = []
-    shared = {m.pk: message_html(m, 0) for m in shown if m.pane_id is None}
+    shared = {m.pk: message_html(m, 0, blind=blind) for m in shown if m.pane_id is None}
     for pane_id in pane_ids:
         mine = [m for m in shown if m.pane_id in (None, pane_id)]
         if mine:
-            html = "".join(shared.get(m.pk) or message_html(m, pane_id) for m in mine)
+            html = "".join(shared.get(m.pk) or message_html(m, pane_id, blind=blind)
+                           for m in mine)  # fmt: skip
             parts.append(f'<div hx-swap-oob="beforeend:#pane-{pane_id}-messages">{html}</div>')
     if event.get("answered"):
         answered = MessageDisplay.from_data(event["answered"])
         calls = [call["id"] for call in answered.tool_calls]
-        parts.append(message_html(answered, answered.pane_id or 0, oob=True, answered=calls))
+        parts.append(message_html(answered, answered.pane_id or 0, oob=True, answered=calls,
+                                  blind=blind))  # fmt: skip
     return "".join(parts) + title(event["conversation_id"], event["title"])
 
 
@@ -179,9 +189,11 @@ def live_metrics(message_id: int, progress: Mapping[str, Any]) -> str:
     )
 
 
-def status_line(message_id: int, event: Mapping[str, Any]) -> str:
+def status_line(message_id: int, event: Mapping[str, Any], *, blind: bool = False) -> str:
     kind = event.get("kind")
-    if kind == "retrying":
+    if kind == "retrying" and blind:  # a provider's words may name the model
+        text = blind_mode.RETRYING
+    elif kind == "retrying":
         text = (f"{event['error']} — retrying in {event['delay']:.1f} s "
                 f"(retry {event['attempt']} of {event['limit']})…")  # fmt: skip
     elif kind == "writing":
@@ -193,20 +205,20 @@ def status_line(message_id: int, event: Mapping[str, Any]) -> str:
     )
 
 
-_final_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+_final_cache: OrderedDict[tuple[str, str, str, bool], str] = OrderedDict()
 
 
-def final_answer(event: Mapping[str, Any]) -> str:
+def final_answer(event: Mapping[str, Any], *, blind: bool = False) -> str:
     """A run's answer as it ended, rendered once per process whatever the number of tabs
     showing it (Markdown and highlighting are the costly part)."""
     data = event["message"]
-    key = (str(event.get("run_id")), data["status"], data.get("auto_reply_note", ""))
+    key = (str(event.get("run_id")), data["status"], data.get("auto_reply_note", ""), blind)
     cached = _final_cache.get(key)
     if cached is None:
         shown = MessageDisplay.from_data(data)
         if shown.saved_answers is None:
             shown.saved_answers = {}  # looked up before the event (runs.py), or none found
-        cached = message_html(shown, shown.pane_id or 0, oob=True)
+        cached = message_html(shown, shown.pane_id or 0, oob=True, blind=blind)
         _final_cache[key] = cached
         while len(_final_cache) > FINAL_CACHE_SIZE:
             _final_cache.popitem(last=False)

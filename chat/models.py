@@ -28,6 +28,9 @@ class Conversation(models.Model):
                                   default=Visibility.PRIVATE)  # fmt: skip
     # "Sync settings": a field edited in one pane's settings applies to every pane.
     sync_settings = models.BooleanField(default=False)
+    # "Blind mode" (the arena): the panes' models are hidden from every page and frame, the
+    # vote panel's labels A, B, … shuffled every turn (Turn.arena_order).
+    blind = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -102,6 +105,8 @@ class Turn(models.Model):
     requested_at = models.DateTimeField(null=True, blank=True)
     start_spread_ms = models.FloatField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Of a blind conversation's turn: the pane ids behind the labels A, B, …, drawn at random.
+    arena_order = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

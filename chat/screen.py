@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.safestring import mark_safe
 
 from chat import attachments
+from chat.blind import HIDDEN_MODEL, is_blind
 from chat.engine import store
 from chat.frames import PaneView, pane_messages_html, pane_views
 from chat.models import Conversation, Pane
@@ -54,8 +55,9 @@ def panes_context(conversation: Conversation, usable: Q, viewer: Any = None) -> 
     panes = store.panes_of(conversation)
     views = pane_views(panes, store.page_messages(conversation.pk))
     shared: dict[int, str] = {}  # each user message rendered once for every pane
+    blind = is_blind(conversation)
     for view in views:
-        view.values = form_values(view.pane)
+        view.values = {} if blind else form_values(view.pane)
         view.hidden_connection = hide_connection(view.pane, usable_ids)
         if view.hidden_connection:
             view.values["connection"] = KEPT_CONNECTION
@@ -63,11 +65,13 @@ def panes_context(conversation: Conversation, usable: Q, viewer: Any = None) -> 
         view.numeric = numeric_inputs(view.values, kind)
         view.stop_limit = panel_limits(kind)["max_stop_sequences"]
         # Rendered by the same code as every live frame; our templates escape it.
-        view.messages_html = mark_safe(pane_messages_html(view, shared))  # noqa: S308
+        view.messages_html = mark_safe(pane_messages_html(view, shared, blind=blind))  # noqa: S308
     return {
         "conversation": conversation,
         "pane_views": views,
         "pane_count": len(views),
+        "blind": blind,
+        "hidden_model": HIDDEN_MODEL,
         "can_add_pane": len(views) < Pane.MAX_PER_CONVERSATION,
         "connections": connections,
         "example_tools": json.dumps(EXAMPLE_TOOLS, indent=2),

@@ -4,6 +4,7 @@ for the leaderboard (compare.ratings fits them)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -16,7 +17,7 @@ from django.utils import timezone
 from accounts import teams
 from accounts.models import Team
 from chat.engine import store
-from chat.models import Conversation, Message, Run, Turn
+from chat.models import Conversation, Message, Pane, Run, Turn
 from compare import ratings
 from compare.models import Vote
 
@@ -61,9 +62,29 @@ def contestant_name(run: Run) -> str:
     return run.model
 
 
+def hide_panes(conversation: Conversation) -> None:
+    """Turn Blind mode on: the panes trade places at random (their positions say nothing
+    about who is where afterwards). Refused below two panes with a model each."""
+    with transaction.atomic():
+        panes = list(Pane.objects.select_for_update().filter(conversation=conversation))
+        if sum(1 for pane in panes if pane.model) < 2:
+            raise VoteRefused("Blind mode needs two panes or more, each with a model: add a "
+                              "pane and choose its model first.")  # fmt: skip
+        secrets.SystemRandom().shuffle(panes)
+        for position, pane in enumerate(panes):
+            pane.position = position
+        Pane.objects.bulk_update(panes, ["position"])
+        Conversation.objects.filter(pk=conversation.pk).update(blind=True)
+    conversation.blind = True
+
+
 def contestants_of(turn: Turn) -> list[Contestant]:
-    """The finished answers of a turn's panes, labelled in pane order."""
+    """The finished answers of a turn's panes, labelled in pane order — or, on a blind turn,
+    in the random order drawn for it."""
     answers, runs = store.shown_results(turn)
+    if turn.arena_order:
+        drawn = {pane_id: i for i, pane_id in enumerate(turn.arena_order)}
+        runs = sorted(runs, key=lambda run: drawn.get(run.pane_id, len(drawn)))
     found = []
     for run in runs:
         answer: Message | None = answers.get(run.pane_id)
@@ -94,11 +115,22 @@ def vote_team(conversation: Conversation, voter: Any) -> Team:
     return teams.personal_team(voter)
 
 
+def blind_for(conversation: Conversation, turn: Turn, voter: Any) -> bool:
+    """Whether `voter` judges `turn` without knowing who is who: a turn of Blind mode, and no
+    earlier vote of theirs in this conversation (that one showed them the names, and each
+    pane keeps its model from turn to turn)."""
+    if not (conversation.blind and turn.arena_order):
+        return False
+    earlier = Vote.objects.filter(turn__conversation=conversation, voter=voter)
+    return not earlier.exclude(turn=turn).exists()
+
+
 def cast(conversation: Conversation, turn: Turn, voter: Any, value: str, *,
-         blind: bool = False) -> Vote:  # fmt: skip
+         blind: bool | None = None) -> Vote:  # fmt: skip
     """Record `voter`'s verdict on `turn` (a Choice value: "a", "tie", "best:C", …),
-    replacing an earlier one. Refused, saying why, for a turn still streaming, one with
-    fewer than two answers, or two panes that are the same contestant."""
+    replacing an earlier one; blind as `blind_for` says unless told. Refused, saying why,
+    for a turn still streaming, one with fewer than two answers, or two panes that are the
+    same contestant."""
     if turn.conversation_id != conversation.pk:
         raise VoteRefused("That turn is not in this conversation.")
     if turn.finished_at is None:
@@ -112,6 +144,11 @@ def cast(conversation: Conversation, turn: Turn, voter: Any, value: str, *,
     chosen = next((c for c in choices(len(contestants)) if c.value == value), None)
     if chosen is None:
         raise VoteRefused("Choose one of the vote buttons.")
+    if blind is None:  # a vote changed after the names were shown is no longer blind
+        earlier = vote_of(turn, voter)
+        same = earlier is not None and (earlier.outcome, earlier.winner) == (chosen.outcome,
+                                                                            chosen.winner)  # fmt: skip
+        blind = (earlier.blind and same) if earlier else blind_for(conversation, turn, voter)
     with transaction.atomic():
         vote, _ = Vote.objects.update_or_create(
             turn=turn, voter=voter,

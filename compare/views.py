@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from chat.display import RunDisplay
 from chat.engine import store
+from chat.engine.fanout import panes_changed_from_sync
 from chat.models import Conversation, Message
 from compare import arena, chart, metrics
 from compare.diff import tool_call_diff, word_diff
@@ -84,6 +85,27 @@ def vote_context(request: HttpRequest, latest, problem: str = "") -> dict:  # ty
     }
 
 
+@require_POST
+def blind_mode(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Blind mode" switch (editors): on, the panes trade places at random, so where a
+    model was set up says nothing, and every page and frame hides the models; the page
+    reloads to draw itself again."""
+    conversation = permissions.get_or_404(request.user, Conversation.objects, pk=pk)
+    wanted = request.POST.get("blind") == "on"
+    if wanted and not conversation.blind:
+        try:
+            arena.hide_panes(conversation)
+        except arena.VoteRefused as refused:
+            return HttpResponse(str(refused), status=400,
+                                content_type="text/plain; charset=utf-8")  # fmt: skip
+    elif not wanted and conversation.blind:
+        Conversation.objects.filter(pk=pk).update(blind=False)
+    panes_changed_from_sync(pk)
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    return redirect("conversation", pk=pk)
+
+
 def differences(request: HttpRequest, pk: int) -> HttpResponse:
     """Show differences: the latest turn's answers of two panes, word by word, and their
     tool calls."""
@@ -102,7 +124,7 @@ def differences(request: HttpRequest, pk: int) -> HttpResponse:
     text_diff = word_diff(first.content if first else "", second.content if second else "")
     calls = tool_call_diff(_calls(first), _calls(second))
     context = {
-        "first": panes[first_id], "second": panes[second_id],
+        "first": panes[first_id], "second": panes[second_id], "blind": conversation.blind,
         "text_diff": text_diff.html(),
         "summary": text_diff,
         "calls": calls.html(panes[first_id].label, panes[second_id].label)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import permissions, teams
+from chat import blind
 from chat.models import Conversation, Pane, Run
 from library import opening, saving, variables
 from library.diffing import version_diff
@@ -111,6 +112,8 @@ def save(request: HttpRequest) -> HttpResponse:
     """ "Save prompt": GET shows the form — a new prompt, or a new version of one, with the
     changes against its latest version — and POST saves it."""
     pane = _pane_for_saving(request)
+    if (refused := blind.refusal(pane.conversation)) is not None:
+        return refused
     target = request.POST.get("prompt") or request.GET.get("prompt", "")
     editable = permissions.visible(request.user, Prompt.objects.filter(archived=False),
                                    change=True).select_related("team")  # fmt: skip

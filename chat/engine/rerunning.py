@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from chat import attachments
+from chat import attachments, blind
 from chat.engine.specs import PaneSpec
 from chat.engine.starting import StartedTurn, refusal, run_row, sender_teams
 from chat.engine.store import panes_of
@@ -117,10 +117,12 @@ def branch(conversation: Conversation, message: Message, owner, *, including: bo
         raise NotRerun("Re-run from a message every pane shares: yours, or one you added.")
     old = message.turn
     assert old is not None
-    _refuse_if_streaming(conversation, panes_of(conversation))
+    panes = panes_of(conversation)
+    _refuse_if_streaming(conversation, panes)
     Turn.objects.filter(conversation=conversation, parent_id=old.parent_id).update(active=False)
+    order = blind.shuffled(conversation, [pane.pk for pane in panes])
     turn = Turn.objects.create(conversation=conversation, parent_id=old.parent_id, active=True,
-                               requested_at=timezone.now())  # fmt: skip
+                               requested_at=timezone.now(), arena_order=order)  # fmt: skip
     last = (message.created_at, message.pk)
     originals = [
         m for m in Message.objects.filter(turn=old, pane__isnull=True, replaced=False)

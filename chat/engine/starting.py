@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import permissions
+from chat import blind
 from chat.attachments import attachments_for_send, check_model_takes
 from chat.engine import paths
 from chat.engine.specs import PaneSpec
@@ -167,7 +168,9 @@ def _save(plans: list[_Plan]) -> None:
     turns = paths.turns_of(plan.send.conversation.pk for plan in plans)
     for plan in plans:
         follows = paths.leaf(turns[plan.send.conversation.pk])
-        plan.turn = Turn(conversation=plan.send.conversation, requested_at=now, parent=follows)
+        plan.turn = Turn(conversation=plan.send.conversation, requested_at=now, parent=follows,
+                         arena_order=blind.shuffled(plan.send.conversation,
+                                                    [pane.pk for pane in plan.panes]))  # fmt: skip
     Turn.objects.bulk_create([plan.turn for plan in plans])
     for plan in plans:
         plan.user_message = Message(conversation=plan.send.conversation, turn=plan.turn,

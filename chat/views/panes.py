@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
+from chat import blind
 from chat.engine import fanout, store
 from chat.engine.runs import request_stop
 from chat.models import Conversation, Pane
@@ -63,6 +64,8 @@ def _insert_after(conversation: Conversation, position: int, fields: dict) -> Pa
 def add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add pane: to the right, a copy of the last pane's settings."""
     conversation = _conversation(request, pk)
+    if (refused := blind.refusal(conversation)) is not None:
+        return refused
     last = store.panes_of(conversation)[-1]
     if _insert_after(conversation, last.position, copied_settings(last)) is None:
         return _refused(FULL)
@@ -72,6 +75,8 @@ def add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def duplicate(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
     conversation = _conversation(request, pk)
+    if (refused := blind.refusal(conversation)) is not None:
+        return refused
     pane = _pane(request, conversation, pane_id)
     if _insert_after(conversation, pane.position, copied_settings(pane)) is None:
         return _refused(FULL)
@@ -81,6 +86,8 @@ def duplicate(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
 @require_POST
 def move(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
     conversation = _conversation(request, pk)
+    if (refused := blind.refusal(conversation)) is not None:
+        return refused
     pane = _pane(request, conversation, pane_id)
     step = {"left": -1, "right": 1}.get(request.POST.get("direction", ""))
     if step is None:
@@ -119,6 +126,8 @@ def remove(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
 def save_settings(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
     """Autosave of a pane's settings form; invalid fields are shown, not saved."""
     conversation = _conversation(request, pk)
+    if (refused := blind.refusal(conversation)) is not None:
+        return refused
     pane = _pane(request, conversation, pane_id)
     errors: dict[str, list[str]] = {}
     data = request.POST
@@ -164,6 +173,8 @@ def view_code(request: HttpRequest, pk: int, pane_id: int) -> HttpResponse:
     """The View code dialog's content: the pane's request as curl, Python and LangChain;
     with ?file=<name>, one of the files that code reads, exactly as the request carries it."""
     conversation = _conversation(request, pk, change=False)
+    if (refused := blind.refusal(conversation)) is not None:
+        return refused
     pane = _pane(request, conversation, pane_id, change=False)
     usable = permissions.usable_connections(request.user)
     if "file" in request.GET:

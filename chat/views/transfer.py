@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
-from chat import transfer
+from chat import blind, transfer
 from chat.models import Conversation
 
 
@@ -30,6 +30,8 @@ def _download(body: bytes | str, content_type: str, name: str) -> HttpResponse:
 @require_GET
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = permissions.get_or_404(request.user, Conversation.objects, change=False, pk=pk)
+    if (refused := blind.refusal(conversation)) is not None:
+        return refused
     usable = permissions.usable_connections(request.user)
     return _download(transfer.export_json(conversation, usable=usable), "application/json",
                      _file_name(conversation, "json"))  # fmt: skip
@@ -38,6 +40,8 @@ def export_json(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export_markdown(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = permissions.get_or_404(request.user, Conversation.objects, change=False, pk=pk)
+    if (refused := blind.refusal(conversation)) is not None:
+        return refused
     return _download(transfer.export_markdown(conversation), "text/markdown; charset=utf-8",
                      _file_name(conversation, "md"))  # fmt: skip
 
