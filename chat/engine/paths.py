@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from chat.models import Message, Turn
 
-TURN_FIELDS = ("id", "conversation_id", "parent_id", "active", "chosen", "created_at")
+TURN_FIELDS = ("id", "conversation_id", "parent_id", "active", "chosen", "created_at", "finished_at",
+               "arena_order")  # fmt: skip
 
 
 def chain(turns: Sequence[Turn]) -> None:
