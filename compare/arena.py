@@ -4,8 +4,10 @@ for the leaderboard (compare.ratings fits them)."""
 
 from __future__ import annotations
 
+import random
 import secrets
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -76,6 +78,28 @@ def hide_panes(conversation: Conversation) -> None:
         Pane.objects.bulk_update(panes, ["position"])
         Conversation.objects.filter(pk=conversation.pk).update(blind=True)
     conversation.blind = True
+
+
+def pair_counts(team: Team) -> Counter[frozenset[str]]:
+    """How many votes of the team's each pair of contestants met in."""
+    counts: Counter[frozenset[str]] = Counter()
+    for saved in Vote.objects.filter(team=team).values_list("contestants", flat=True):
+        names = sorted({entry["name"] for entry in saved or []})
+        counts.update(frozenset((a, b)) for i, a in enumerate(names) for b in names[i + 1 :])
+    return counts
+
+
+def draw_pair(names: Sequence[str], counts: Counter[frozenset[str]],
+              rng: random.Random | None = None) -> tuple[int, int]:  # fmt: skip
+    """Random battle: two of the pool (by index), a pair with n votes already drawn with
+    weight 1 / (1 + n), so the pairs the board knows least about come up most."""
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))
+             if names[i] != names[j]]  # fmt: skip
+    if not pairs:
+        raise VoteRefused("A random battle needs two different contestants in its pool: pick "
+                          "more versions or labels, or more models.")  # fmt: skip
+    weights = [1 / (1 + counts[frozenset((names[i], names[j]))]) for i, j in pairs]
+    return (rng or secrets.SystemRandom()).choices(pairs, weights)[0]
 
 
 def contestants_of(turn: Turn) -> list[Contestant]:

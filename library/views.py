@@ -12,11 +12,14 @@ from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import permissions, teams
+from accounts.models import Role
 from chat import blind
 from chat.models import Conversation, Pane, Run
+from compare import arena
 from library import opening, saving, variables
 from library.diffing import version_diff
 from library.models import Prompt, PromptVersion
@@ -235,11 +238,32 @@ def compare_versions(request: HttpRequest, pk: int) -> HttpResponse:
         if not wanted or any(version is None for version in chosen):
             raise variables.NotFilled("Pick the versions (or labels) to compare.")
         choices = [(version, model) for version in chosen for model in models]
+        if "battle" in request.POST:
+            return _random_battle(request, prompt, choices)
         conversation, to_run = opening.open_versions(request.user, choices, _values(request),
                                                      _files(request))  # fmt: skip
-    except variables.NotFilled as refused:
+    except (variables.NotFilled, arena.VoteRefused) as refused:
         messages.error(request, str(refused))
         return redirect("library-prompt", pk=pk)
+    return _opened(conversation, to_run)
+
+
+def _random_battle(request: HttpRequest, prompt: Prompt, pool) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """ "Random battle": two of the versions × models drawn (pairs with fewer votes first),
+    opened blind. Shared with the prompt's team when the user may change there, so the vote
+    counts on that team's Leaderboard; else the user's own."""
+    names = [f"{model or version.model} · {prompt.name} v{version.number}"
+             for version, model in pool]  # fmt: skip
+    shared = not prompt.team.is_personal and teams.role_of(prompt.team, request.user) in (
+        Role.OWNER, Role.EDITOR)  # fmt: skip
+    board = prompt.team if shared else teams.personal_team(request.user)
+    first, second = arena.draw_pair(names, arena.pair_counts(board))
+    conversation, to_run = opening.open_versions(request.user, [pool[first], pool[second]],
+                                                 _values(request), _files(request))  # fmt: skip
+    arena.hide_panes(conversation)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        title="Random battle · " + timezone.localtime().strftime("%d %b %H:%M"),
+        **({"team": prompt.team, "visibility": "team"} if shared else {}))  # fmt: skip
     return _opened(conversation, to_run)
 
 

@@ -257,3 +257,23 @@ def test_the_fit_of_many_random_votes_orders_contestants_by_their_true_strength(
     seeded_votes(user, crew, make_conversation, make_connection, plan)
     found = ratings.fit(arena.battles_of(Vote.objects.filter(team=crew)))
     assert [row.contestant for row in found.rows] == ["strong", "fair", "weak"]
+
+
+def test_random_battles_draw_the_pairs_with_fewest_votes_most_often():
+    from collections import Counter
+
+    names = ["a", "b", "c"]
+    counts = Counter({frozenset(("a", "b")): 99})  # a–b has a hundred votes, the others none
+    rng = random.Random(7)
+    drawn = Counter(arena.draw_pair(names, counts, rng) for _ in range(3000))
+    assert drawn[(0, 1)] < 60 < drawn[(0, 2)] and drawn[(1, 2)] > 1200
+    with pytest.raises(arena.VoteRefused, match="two different contestants"):
+        arena.draw_pair(["a", "a"], Counter())
+
+
+def test_pair_counts_count_every_pair_a_vote_compared(user, make_conversation, make_connection):
+    crew = teams.create_team("Crew", user)
+    seeded_votes(user, crew, make_conversation, make_connection,
+                 [(["alpha", "beta", "gamma"], "best:A", True), (["alpha", "beta"], "tie", True)])  # fmt: skip
+    counts = arena.pair_counts(crew)
+    assert counts[frozenset(("alpha", "beta"))] == 2 and counts[frozenset(("beta", "gamma"))] == 1

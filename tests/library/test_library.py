@@ -289,3 +289,34 @@ def test_library_search_finds_a_prompt_by_its_text_and_filters_by_team(crew, pan
     assert "Mine" not in ada.get(reverse("library"), {"team": team.pk}).content.decode()
     none = ada.get(reverse("library"), {"q": "zebra"}).content.decode()
     assert "No prompt matches" in none
+
+
+def test_random_battle_opens_two_of_the_pool_blind_on_the_prompt_teams_board(crew, pane):
+    team, people = crew
+    first = saving.save_new_prompt(pane, people["ada"], team, "Translator")
+    pane.system_prompt = "Translate into {{language}} like a poet."
+    pane.save()
+    saving.save_version(first.prompt, pane, people["ada"])
+    form = {"versions": ["1", "2"], "models": "m1, m2", "battle": "1", "var_text": "cat",
+            "var_language": "French"}  # fmt: skip
+    opened = _as(people["bob"]).post(reverse("library-compare", args=[first.prompt_id]), form)
+    conversation = Conversation.objects.exclude(pk=pane.conversation_id).get()
+    assert opened.status_code == 302 and opened["Location"].startswith(f"/c/{conversation.pk}/")
+    assert conversation.blind and conversation.title.startswith("Random battle")
+    assert (conversation.team, conversation.visibility) == (team, "team")
+    drawn = {(p.source["number"], p.model) for p in conversation.panes.all()}
+    assert len(drawn) == 2 and drawn <= {(1, "m1"), (1, "m2"), (2, "m1"), (2, "m2")}
+    page = _as(people["bob"]).get(f"/c/{conversation.pk}/").content.decode()
+    assert page.count("hidden (blind mode)") == 2
+    assert not any(f'value="{model}"' in page for model in ("m1", "m2"))
+
+
+def test_a_random_battle_of_one_contestant_is_refused(crew, pane):
+    team, people = crew
+    first = saving.save_new_prompt(pane, people["ada"], team, "Translator")
+    form = {"versions": ["1"], "models": "m1", "battle": "1", "var_text": "cat",
+            "var_language": "French"}  # fmt: skip
+    refused = _as(people["ada"]).post(reverse("library-compare", args=[first.prompt_id]), form,
+                                      follow=True)  # fmt: skip
+    assert "needs two different contestants" in refused.content.decode()
+    assert Conversation.objects.count() == 1
