@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts import teams
 from accounts.models import Team
+from chat import blind
 from chat.engine import store
 from chat.models import Conversation, Message, Pane, Run, Turn
 from compare import ratings
@@ -77,7 +78,13 @@ def hide_panes(conversation: Conversation) -> None:
             pane.position = position
         Pane.objects.bulk_update(panes, ["position"])
         Conversation.objects.filter(pk=conversation.pk).update(blind=True)
-    conversation.blind = True
+        conversation.blind = True
+        # A turn not answered yet (a question opened from the library, waiting to run) is
+        # blind too: it gets its draw now.
+        waiting = list(Turn.objects.filter(conversation=conversation, runs__isnull=True))
+        for turn in waiting:
+            turn.arena_order = blind.shuffled(conversation, [pane.pk for pane in panes])
+        Turn.objects.bulk_update(waiting, ["arena_order"])
 
 
 def pair_counts(team: Team) -> Counter[frozenset[str]]:

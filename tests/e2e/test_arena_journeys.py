@@ -4,6 +4,7 @@ that now lists them."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import Page, expect
@@ -66,3 +67,54 @@ def test_a_blind_three_pane_turn_names_no_model_until_the_vote(signed_in: Page, 
         expect(unrated).to_contain_text(model)
     expect(page.get_by_text("1 vote, 2 battles")).to_be_visible()
     page.screenshot(path=str(SHOTS / "arena-leaderboard.png"), full_page=True)
+
+
+BATTLE_SETUP = """
+import json
+from django.contrib.auth import get_user_model
+from accounts import teams
+from library.models import Prompt, PromptVersion
+
+admin = get_user_model().objects.get(username="admin")
+team = teams.create_team({team!r}, admin)
+prompt = Prompt.objects.create(team=team, name={name!r}, owner=admin)
+for number, system in ((1, "You are terse."), (2, "You are warm.")):
+    PromptVersion.objects.create(prompt=prompt, number=number, author=admin, system_prompt=system,
+                                 messages=[{{"role": "user", "content": "Greet me"}}],
+                                 connection_name={connection!r}, connection_kind="openai_compatible",
+                                 model="fake-model", commit_message=system)
+print(json.dumps({{"prompt": prompt.pk, "team": team.pk}}))
+"""
+
+
+def test_a_random_battle_draws_two_versions_blind_and_the_vote_reveals_them(
+    signed_in: Page, server, fake
+):
+    page = signed_in
+    connection = add_connection(page, server.url, fake.base_url)
+    name = "Greeter " + re.sub(r"\D", "", connection)
+    made = json.loads(server.manage("shell", "-c", BATTLE_SETUP.format(
+        team=f"Battlers {name}", name=name, connection=connection)).strip().splitlines()[-1])  # fmt: skip
+
+    page.goto(f"{server.url}/library/p/{made['prompt']}/")
+    form = page.get_by_role("form", name="Compare versions")
+    form.get_by_role("checkbox", name="v1").check()
+    form.get_by_role("checkbox", name="v2").check()
+    form.get_by_label("Models").fill("fake-model, fake-markdown")
+    form.get_by_role("button", name="Random battle").click()
+    page.wait_for_url("**/c/*/**")
+    expect(page.get_by_role("heading", name=re.compile("^Random battle"))).to_be_visible()
+    expect(page.locator(".pane-model")).to_have_text(["hidden (blind mode)"] * 2)
+    wait_for(page, f"{DONE} === 2")
+    vote = page.get_by_role("form", name="Vote")
+    expect(vote.get_by_role("button", name="A is better")).to_be_visible()
+    assert "fake-markdown" not in page.content() and f"{name} v" not in page.content()
+    vote.get_by_role("button", name="A is better").click()
+    verdict = page.get_by_role("status").filter(has_text="You voted")
+    expect(verdict).to_contain_text("(blind)")
+    expect(verdict).to_contain_text(f"· {name} v")
+    page.screenshot(path=str(SHOTS / "arena-random-battle.png"), full_page=True)
+
+    verdict.get_by_role("link", name="Leaderboard").click()
+    expect(page.get_by_label("Team")).to_have_value(str(made["team"]))
+    expect(page.get_by_role("table", name="Unrated")).to_contain_text(f"{name} v")
