@@ -13,7 +13,7 @@ from dataclasses import replace
 from django.http import HttpResponse
 
 from chat.display import MessageDisplay, RunDisplay
-from chat.models import Conversation
+from chat.models import Conversation, Pane
 
 HIDDEN_MODEL = "hidden (blind mode)"
 REFUSED = ("Blind mode hides the panes' models and settings until you vote. Turn Blind mode off "
@@ -35,6 +35,15 @@ def shuffled(conversation: Conversation, pane_ids: Sequence[int]) -> list[int]:
     order = list(pane_ids)
     secrets.SystemRandom().shuffle(order)
     return order
+
+
+def repetition_shown(conversation: Conversation, panes: Sequence[Pane]) -> dict[str, int]:
+    """Of a blind turn's repeated panes, the answer each shows (and is voted on): one drawn at
+    random, so the last to finish is not the one judged."""
+    if not conversation.blind:
+        return {}
+    draw = secrets.SystemRandom()
+    return {str(pane.pk): draw.randint(1, pane.repeat) for pane in panes if pane.repeat > 1}
 
 
 def run_shown(run: RunDisplay | None) -> RunDisplay | None:

@@ -72,6 +72,9 @@ class Pane(models.Model):
     # calls on their own, for at most `auto_reply_steps` rounds of calls per turn.
     auto_reply = models.BooleanField(default=False)
     auto_reply_steps = models.PositiveSmallIntegerField(default=8)
+    # "Repeat": each turn this pane answers this many times at once (1–20), the answers kept
+    # as its alternatives of the turn, compared for consistency (compare.consistency).
+    repeat = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from chat.tool_settings import tool_settings_text
 from connections.llm import panel_limits
 
 COPIED = ("connection_id", "model", "params", "system_prompt", "tools", "tool_choice",
-          "output_schema", "auto_reply", "auto_reply_steps")  # fmt: skip
+          "output_schema", "auto_reply", "auto_reply_steps", "repeat")  # fmt: skip
 
 
 def form_values(pane: Pane) -> dict[str, str]:
@@ -28,6 +28,7 @@ def form_values(pane: Pane) -> dict[str, str]:
         ),
         "auto_reply": "on" if pane.auto_reply else "",
         "auto_reply_steps": str(pane.auto_reply_steps),
+        "repeat": str(pane.repeat),
     }  # fmt: skip
     for name in NUMERIC_FIELDS:
         value = params.get(name)
@@ -56,6 +57,9 @@ def apply(pane: Pane, chosen: RunSettings) -> list[str]:
         pane.auto_reply = chosen.auto_reply.enabled
         pane.auto_reply_steps = chosen.auto_reply.steps
         changed += ["auto_reply", "auto_reply_steps"]
+    if chosen.repeat is not None:
+        pane.repeat = chosen.repeat
+        changed.append("repeat")
     return changed
 
 

@@ -43,6 +43,26 @@ class RunSettings:
     params: dict[str, Any] = field(default_factory=dict)
     tools: ToolSettings | None = None  # None: the form did not include the tools box
     auto_reply: AutoReply | None = None  # likewise
+    repeat: int | None = None  # "Repeat": answers per turn; None when the form left it out
+
+
+MOST_REPEATS = 20
+
+
+def parse_repeat(text: str, errors: dict[str, str]) -> int | None:
+    """ "Repeat", a whole number from 1 to 20 (blank: once)."""
+    if not text:
+        return 1
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MOST_REPEATS:
+        errors["repeat"] = (
+            f"Repeat is a whole number from 1 to {MOST_REPEATS}: the answers per turn."
+        )
+        return None
+    return count
 
 
 def _value(data: Mapping[str, Any], name: str) -> str:
@@ -128,6 +148,7 @@ def parse_run_settings(data: Mapping[str, Any], *, kind: str | None = None) -> R
             _value(data, "auto_reply"), _value(data, "auto_reply_steps")
         )
         errors.update(reply_errors)
+    repeat = parse_repeat(_value(data, "repeat"), errors) if "repeat" in data else None
     if errors:
         raise ValidationError(errors)
     return RunSettings(
@@ -137,4 +158,5 @@ def parse_run_settings(data: Mapping[str, Any], *, kind: str | None = None) -> R
         params=params,
         tools=tools,
         auto_reply=auto_reply,
+        repeat=repeat,
     )

@@ -12,8 +12,8 @@ from accounts import permissions
 from chat.display import RunDisplay
 from chat.engine import store
 from chat.engine.fanout import panes_changed_from_sync
-from chat.models import Conversation, Message
-from compare import arena, chart, metrics
+from chat.models import Conversation, Message, Run
+from compare import arena, chart, consistency, metrics
 from compare.diff import tool_call_diff, word_diff
 
 
@@ -41,7 +41,8 @@ def turn(request: HttpRequest, pk: int, *, problem: str = "", status: int = 200)
     conversation = _conversation(request, pk)
     panes = store.panes_of(conversation)
     latest = store.latest_shown_turn(conversation.pk)
-    if latest is None or len(panes) < 2:
+    repeated = repetitions_of(latest, panes) if latest is not None else []
+    if latest is None or (len(panes) < 2 and not repeated):
         return HttpResponse("")
     pairs = figures_of(store.shown_results(latest)[1])
     marks = metrics.marks([figures for _run, figures in pairs])
@@ -52,6 +53,7 @@ def turn(request: HttpRequest, pk: int, *, problem: str = "", status: int = 200)
         "chart": chart.metrics_chart([figures for _run, figures in pairs]),
         "marks": [(run.message_id, sorted(marks.get(figures.label, ()))) for run, figures in pairs],
         **vote_context(request, latest, problem),
+        "repeated": repeated,
     }
     return render(request, "compare/turn.html", context, status=status)
 
@@ -72,6 +74,22 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("conversation", pk=pk)
     return turn(request, pk)
+
+
+def repetitions_of(latest, panes) -> list[tuple[object, consistency.Consistency]]:  # type: ignore[no-untyped-def]
+    """Each pane that answered the turn more than once ("Repeat", or Regenerate), with how
+    consistent its answers were."""
+    by_pane: dict[int, list[consistency.Repetition]] = {}
+    runs = (Run.objects.filter(turn=latest, pane__isnull=False, message__replaced=False)
+            .select_related("message").order_by("started_at"))  # fmt: skip
+    for run in runs:
+        if run.status == Run.Status.STREAMING:
+            continue
+        by_pane.setdefault(run.pane_id, []).append(consistency.Repetition.of(
+            run.message.content, run.message.tool_calls, run.output_valid,
+            run.duration_ms))  # fmt: skip
+    return [(pane, consistency.figures(by_pane[pane.pk])) for pane in panes
+            if len(by_pane.get(pane.pk, ())) > 1]  # fmt: skip
 
 
 def vote_context(request: HttpRequest, latest, problem: str = "") -> dict:  # type: ignore[no-untyped-def]

@@ -128,10 +128,12 @@ def _answer_rows(plan: _Plan) -> list[tuple[Pane, PaneSpec, str, Message]]:
     assert turn is not None
     rows = []
     for pane, spec, (_field, reason) in zip(plan.panes, plan.specs, plan.refusals, strict=True):
-        answer = Message(conversation_id=turn.conversation_id, turn=turn, pane=pane,
-                         role=Message.Role.ASSISTANT,
-                         status=Message.Status.ERROR if reason else Message.Status.STREAMING)  # fmt: skip
-        rows.append((pane, spec, reason, answer))
+        # "Repeat": the pane answers that many times at once, each answer an alternative.
+        for alternative in range(1, 1 + (1 if reason else max(1, pane.repeat))):
+            answer = Message(conversation_id=turn.conversation_id, turn=turn, pane=pane,
+                             role=Message.Role.ASSISTANT, alternative=alternative,
+                             status=Message.Status.ERROR if reason else Message.Status.STREAMING)  # fmt: skip
+            rows.append((pane, spec, reason, answer))
     return rows
 
 
@@ -169,6 +171,7 @@ def _save(plans: list[_Plan]) -> None:
     for plan in plans:
         follows = paths.leaf(turns[plan.send.conversation.pk])
         plan.turn = Turn(conversation=plan.send.conversation, requested_at=now, parent=follows,
+                         chosen=blind.repetition_shown(plan.send.conversation, plan.panes),
                          arena_order=blind.shuffled(plan.send.conversation,
                                                     [pane.pk for pane in plan.panes]))  # fmt: skip
     Turn.objects.bulk_create([plan.turn for plan in plans])

@@ -59,7 +59,7 @@ def test_saved_settings_come_back_as_the_same_form_values():
             "seed": "", "timeout": "60", "max_retries": "2", "stop": "###\nEND",
             "system_prompt": "Hi", "tools": json.dumps(EXAMPLE_TOOLS, indent=2),
             "tool_choice": "get_weather", "output_schema": "", "auto_reply": "on",
-            "auto_reply_steps": "3"}  # fmt: skip
+            "auto_reply_steps": "3", "repeat": "4"}  # fmt: skip
     pane = Pane()
     apply(pane, parse_run_settings(data))
     assert form_values(pane) == data

@@ -118,3 +118,37 @@ def test_a_random_battle_draws_two_versions_blind_and_the_vote_reveals_them(
     verdict.get_by_role("link", name="Leaderboard").click()
     expect(page.get_by_label("Team")).to_have_value(str(made["team"]))
     expect(page.get_by_role("table", name="Unrated")).to_contain_text(f"{name} v")
+
+
+def test_repeat_five_times_shows_every_answer_and_how_consistent_they_are(
+    signed_in: Page, server, fake
+):
+    page = signed_in
+    connection = add_connection(page, server.url, fake.base_url)
+    new_conversation(page, connection, "fake-paced-6-10")
+    region = page.get_by_role("region", name="Pane 1")
+    repeat = region.get_by_label("Repeat", exact=True)
+    repeat.fill("25")
+    expect(region.get_by_role("alert")).to_contain_text("Repeat is a whole number from 1 to 20")
+    repeat.fill("5")
+    expect(region.get_by_role("alert")).to_have_count(0)
+
+    send(page, "Say it five times")
+    # All five stream at once, stacked in the pane.
+    expect(region.locator("article[data-role=assistant]")).to_have_count(5)
+    wait_for(page, f"{DONE} === 5")
+    table = page.get_by_role("table", name="Consistency")
+    expect(table).to_contain_text("Pane 1")
+    row = table.locator("tbody tr").first
+    expect(row.locator("td").nth(0)).to_have_text("5")
+    expect(row.locator("td").nth(1)).to_have_text(re.compile(r"^[1-5] of 5$"))
+    expect(row.locator("td").nth(2)).to_have_text("no calls")
+    expect(row.locator("td").nth(4)).to_have_text(re.compile(r"^\d+ / \d+ / \d+ ms$"))
+    page.screenshot(path=str(SHOTS / "repeat-consistency.png"), full_page=True)
+
+    # After a reload, one answer at a time with ◀ ▶ through the five.
+    page.reload()
+    switcher = region.get_by_role("group", name="Answers to this turn")
+    expect(switcher).to_contain_text("5 / 5")
+    switcher.get_by_role("button", name="Previous alternative").click()
+    expect(region.get_by_role("group", name="Answers to this turn")).to_contain_text("4 / 5")
