@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from chat.engine.fanout import panes_changed_from_sync
 from chat.models import Conversation, Pane
 from library import schemas
 from library.models import OutputSchema, PromptVersion, SchemaVersion
-from library.tool_views import users_named
+from library.tool_views import delete_or_archive
 
 RECENT = 12
 
@@ -113,17 +112,7 @@ def answering(schema: OutputSchema) -> list[PromptVersion]:
 
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Deleted with its versions; archived instead — kept, listed nowhere — while a prompt
-    version answers in its shape, so the versions it was chosen for can still be read."""
-    schema = _schema(request, pk, change=True)
-    with transaction.atomic():
-        users = answering(schema)
-        if not users:
-            schema.delete()
-    if not users:
-        messages.success(request, f"Deleted {schema.name}.")
-        return redirect("library-schemas")
-    OutputSchema.objects.filter(pk=schema.pk).update(archived=True)
-    said = users_named(request.user, users, ("answers in its shape", "answer in its shape"))
-    messages.success(request, f"Archived {schema.name}: {said}.")
-    return redirect("library-schemas")
+    """Deleted with its versions, or archived while a prompt version answers in its shape,
+    so the versions it was chosen for can still be read."""
+    return delete_or_archive(request, _schema(request, pk, change=True), answering,
+                             ("answers in its shape", "answer in its shape"), "library-schemas")  # fmt: skip

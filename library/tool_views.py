@@ -6,7 +6,7 @@ and delete (accounts.permissions)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -190,19 +190,25 @@ def pinning(tool: Tool) -> list[PromptVersion]:
                    for pin in version.tool_versions or [])]  # fmt: skip
 
 
+def delete_or_archive(request: HttpRequest, item: Any, using: Callable[[Any], list[PromptVersion]],
+                      verbs: tuple[str, str], listed: str) -> HttpResponse:  # fmt: skip
+    """Delete a tool or schema with its versions; archive it instead — kept, listed nowhere —
+    while `using(item)` finds prompt versions that need it, saying which."""
+    with transaction.atomic():
+        users = using(item)
+        if not users:
+            item.delete()
+    if not users:
+        messages.success(request, f"Deleted {item.name}.")
+        return redirect(listed)
+    type(item).objects.filter(pk=item.pk).update(archived=True)
+    messages.success(request, f"Archived {item.name}: {users_named(request.user, users, verbs)}.")
+    return redirect(listed)
+
+
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Deleted with its versions and fixtures; archived instead — kept for them, listed
-    nowhere — while a prompt version pins it, so no saved version loses its tool."""
-    tool = _tool(request, pk, change=True)
-    with transaction.atomic():
-        users = pinning(tool)
-        if not users:
-            tool.delete()
-    if not users:
-        messages.success(request, f"Deleted {tool.name}.")
-        return redirect("library-tools")
-    Tool.objects.filter(pk=tool.pk).update(archived=True)
-    said = users_named(request.user, users, ("pins it", "pin it"))
-    messages.success(request, f"Archived {tool.name}: {said}.")
-    return redirect("library-tools")
+    """Deleted with its versions and fixtures, or archived while a prompt version pins it,
+    so no saved version loses its tool."""
+    return delete_or_archive(request, _tool(request, pk, change=True), pinning,
+                             ("pins it", "pin it"), "library-tools")  # fmt: skip
