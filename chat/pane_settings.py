@@ -12,6 +12,9 @@ from connections.llm import panel_limits
 
 COPIED = ("connection_id", "model", "params", "system_prompt", "tools", "tool_choice",
           "output_schema", "auto_reply", "auto_reply_steps", "repeat")  # fmt: skip
+# What "New conversation" leaves behind: Repeat multiplies every later turn's requests, so a
+# fresh conversation answers once until asked otherwise.
+NOT_CARRIED_OVER = ("repeat",)
 
 
 def form_values(pane: Pane) -> dict[str, str]:
@@ -63,9 +66,11 @@ def apply(pane: Pane, chosen: RunSettings) -> list[str]:
     return changed
 
 
-def copied_settings(pane: Pane) -> dict[str, Any]:
-    """What a new pane starting as a copy of `pane` takes from it."""
-    return {name: getattr(pane, name) for name in COPIED}
+def copied_settings(pane: Pane, *, new_conversation: bool = False) -> dict[str, Any]:
+    """What a new pane starting as a copy of `pane` takes from it (in a new conversation,
+    all but NOT_CARRIED_OVER)."""
+    left = NOT_CARRIED_OVER if new_conversation else ()
+    return {name: getattr(pane, name) for name in COPIED if name not in left}
 
 
 UNBOUNDED = {"seed"}  # its range is the whole of int64: no point in showing it

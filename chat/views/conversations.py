@@ -32,7 +32,11 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
         panes = list(latest.panes.all()) if latest else []
         Pane.objects.bulk_create(
             [
-                Pane(conversation=conversation, position=p.position, **copied_settings(p))
+                Pane(
+                    conversation=conversation,
+                    position=p.position,
+                    **copied_settings(p, new_conversation=True),
+                )
                 for p in panes
             ]
             or [Pane(conversation=conversation, position=0)]

@@ -11,7 +11,7 @@ def test_a_new_conversation_keeps_the_panes_last_chosen_without_their_messages(
     latest = make_conversation(user, sync_settings=True)
     Pane.objects.create(conversation=latest, position=0, model="m", system_prompt="Be brief.",
                         params={"seed": 1})  # fmt: skip
-    Pane.objects.create(conversation=latest, position=1, model="other")
+    Pane.objects.create(conversation=latest, position=1, model="other", repeat=5)
     Message.objects.create(conversation=latest, role="user", content="old")
     response = member_client.post("/c/new/")
     newest = Conversation.objects.filter(owner=user).order_by("-id").first()
@@ -19,6 +19,7 @@ def test_a_new_conversation_keeps_the_panes_last_chosen_without_their_messages(
     panes = list(newest.panes.values_list("position", "model", "system_prompt", "params"))
     assert panes == [(0, "m", "Be brief.", {"seed": 1}), (1, "other", "", {})]
     assert newest.sync_settings and newest.title == "" and not newest.messages.exists()
+    assert set(newest.panes.values_list("repeat", flat=True)) == {1}  # Repeat is not carried
 
 
 def test_the_first_new_conversation_gets_one_empty_pane(member_client, user):
