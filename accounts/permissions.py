@@ -145,8 +145,8 @@ def member_teams(user: Any) -> QuerySet:
 
     if not is_signed_in(user):
         return Team.objects.none()
-    personal_first = F("personal_for").asc(nulls_last=True)
-    return Team.objects.filter(memberships__user=user).order_by(personal_first, "name")
+    shared_first = F("personal_for").asc(nulls_first=True)
+    return Team.objects.filter(memberships__user=user).order_by(shared_first, "name")
 
 
 def member_team_or_404(user: Any, pk: Any) -> Model:

@@ -43,11 +43,12 @@ def personal_team(user: Any) -> Team:
 
 
 def editing_teams(user: Any) -> list[Team]:
-    """The teams where `user` may add and change things (owner or editor), personal first:
-    the choices of every "Team" select of the library."""
+    """The teams where `user` may add and change things (owner or editor), shared teams first
+    and the personal one ("Only me") last: the choices of every "Team" select of the library,
+    whose first is the default — what you save is your team's unless you say otherwise."""
     return list(Team.objects.filter(memberships__user=user,
                                     memberships__role__in=(Role.OWNER, Role.EDITOR))
-                .order_by(F("personal_for").asc(nulls_last=True), "name"))  # fmt: skip
+                .order_by(F("personal_for").asc(nulls_first=True), "name"))  # fmt: skip
 
 
 def chosen_team(user: Any, wanted: str) -> Team | None:

@@ -77,7 +77,14 @@ def hide_panes(conversation: Conversation) -> None:
         for position, pane in enumerate(panes):
             pane.position = position
         Pane.objects.bulk_update(panes, ["position"])
-        Conversation.objects.filter(pk=conversation.pk).update(blind=True)
+        # A title naming a pane's model or prompt ("Support bot: v1 gpt-4o vs v2 …", as
+        # Compare versions writes it) would give the game away.
+        names = {pane.model for pane in panes if pane.model} | {
+            str((pane.source or {}).get("name")) for pane in panes if pane.source}  # fmt: skip
+        if any(name and name in conversation.title for name in names):
+            conversation.title = "Blind comparison"
+        Conversation.objects.filter(pk=conversation.pk).update(blind=True,
+                                                               title=conversation.title)  # fmt: skip
         conversation.blind = True
         # A turn not answered yet (a question opened from the library, waiting to run) is
         # blind too: it gets its draw now.

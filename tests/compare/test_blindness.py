@@ -184,3 +184,15 @@ def test_one_blind_vote_per_voter_and_conversation_later_ones_count_as_open(
     assert [vote.blind for vote in votes] == [True, False]
     changed = arena.cast(conversation, votes[0].turn, user, "b")
     assert not changed.blind  # changed after the names were shown
+
+
+def test_a_title_that_names_a_pane_is_replaced_when_blind_mode_turns_on(user, make_connection):
+    conversation = Conversation.objects.create(owner=user, title=f"Hi: v1 {MODELS[0]} vs v2")
+    for position, name in enumerate(MODELS[:2]):
+        Pane.objects.create(conversation=conversation, position=position,
+                            connection=make_connection(), model=name)  # fmt: skip
+    client = Client()
+    client.force_login(user)
+    client.post(f"/c/{conversation.pk}/compare/blind/", {"blind": "on"})
+    conversation.refresh_from_db()
+    assert conversation.blind and conversation.title == "Blind comparison"
