@@ -9,9 +9,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.models import Membership
 
         post_save.connect(_personal_team, sender=get_user_model(), dispatch_uid="personal-team")
+        post_delete.connect(_membership_ended, sender=Membership, dispatch_uid="membership-ended")
 
 
 def _personal_team(sender, instance, created, raw=False, **kwargs):  # type: ignore[no-untyped-def]
@@ -21,3 +24,15 @@ def _personal_team(sender, instance, created, raw=False, **kwargs):  # type: ign
         from accounts.teams import personal_team
 
         personal_team(instance)
+
+
+def _membership_ended(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+    """However a membership goes (Remove on the team page, leaving, the admin, a script), the
+    member's open sockets close once it is committed and reconnect only to what they may
+    still see."""
+    from django.db import transaction
+
+    from accounts.sockets import announce_access_revoked
+
+    user_id = instance.user_id
+    transaction.on_commit(lambda: announce_access_revoked(user_id))

@@ -18,7 +18,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Invite, Membership, Role, Team
-from accounts.sockets import announce_access_revoked
 
 INVITE_HOURS = 24
 FIRST_SHARED_TEAM = "Team"
@@ -187,5 +186,4 @@ def remove(team: Team, by: Any, member_id: int) -> None:
             _require_owner(team, by)
         membership = _membership(team, member_id)
         _keeps_an_owner(team, membership)
-        membership.delete()
-    announce_access_revoked(member_id)
+        membership.delete()  # its post_delete closes the member's sockets

@@ -12,6 +12,7 @@ from django.db.models import Max
 
 from chat.models import Pane
 from chat.tool_settings import parse_tool_settings
+from library.claiming import item_to_extend
 from library.models import OutputSchema, SchemaVersion
 
 
@@ -35,8 +36,7 @@ def save_schema(team: Any, author: Any, name: str, text: str) -> SchemaVersion:
         raise SchemaRefused("Name the schema (at most 120 characters).")
     body = checked(text)
     with transaction.atomic():
-        schema, _made = OutputSchema.objects.get_or_create(team=team, name=name,
-                                                           defaults={"owner": author})  # fmt: skip
+        schema, _made = item_to_extend(OutputSchema, team, name, author, SchemaRefused)
         latest = schema.versions.order_by("-number").first()
         if latest is not None and latest.body == body:
             raise SchemaRefused(f"Nothing changed since version {latest.number}.")

@@ -12,7 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from accounts import permissions
 from chat.tool_settings import parse_tool_settings
+from library.claiming import item_to_extend
 from library.models import Tool, ToolFixture, ToolVersion
 
 ANY = "*"
@@ -54,8 +56,7 @@ def save_tool(team: Any, author: Any, definition: Any) -> ToolVersion:
     """ "Add tool", or a new version of the team's tool of that name."""
     clean = checked(definition)
     with transaction.atomic():
-        tool, _made = Tool.objects.get_or_create(team=team, name=clean["name"],
-                                                 defaults={"owner": author})  # fmt: skip
+        tool, _made = item_to_extend(Tool, team, clean["name"], author, ToolRefused)
         return _new_version(tool, clean, author)
 
 
@@ -81,8 +82,7 @@ def import_tools(team: Any, author: Any, text: str) -> list[ToolVersion]:
     with transaction.atomic():
         saved = []
         for definition in definitions:
-            tool, _made = Tool.objects.get_or_create(team=team, name=definition["name"],
-                                                     defaults={"owner": author})  # fmt: skip
+            tool, _made = item_to_extend(Tool, team, definition["name"], author, ToolRefused)
             latest = tool.versions.order_by("-number").first()
             unchanged = latest is not None and (latest.description, latest.parameters) == (
                 definition["description"], definition["parameters"])  # fmt: skip
@@ -126,14 +126,13 @@ def matching(fixtures: Sequence[ToolFixture], arguments: dict[str, Any]) -> Tool
 
 def fixture_answers(conversation: Any, calls: Sequence[dict[str, Any]]) -> dict[str, str]:
     """The fixture result for each call a fixture matches, by call id: of the tools of that
-    name in the teams the conversation's owner belongs to (chat.tool_answers asks)."""
-    from accounts.models import Membership
-
+    name the conversation's owner may see (chat.tool_answers asks, for the "Answer with
+    fixture" buttons and auto-reply)."""
     names = {call.get("name", "") for call in calls}
-    teams = Membership.objects.filter(user_id=conversation.owner_id).values("team_id")
+    seen = permissions.visible(conversation.owner, Tool.objects.filter(name__in=names,
+                                                                       archived=False))  # fmt: skip
     fixtures: dict[str, list[ToolFixture]] = {}
-    for fixture in ToolFixture.objects.filter(tool__name__in=names, tool__team__in=teams,
-                                              tool__archived=False).select_related("tool"):  # fmt: skip
+    for fixture in ToolFixture.objects.filter(tool__in=seen).select_related("tool"):
         fixtures.setdefault(fixture.tool.name, []).append(fixture)
     found = {}
     for call in calls:

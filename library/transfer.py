@@ -19,6 +19,7 @@ from django.db.models import Max
 
 from accounts import permissions
 from library import schemas, tags, tools
+from library.claiming import item_to_extend
 from library.models import (
     LABEL_PATTERN,
     Label,
@@ -315,8 +316,8 @@ def _imported_tool(team: Any, author: Any, item: dict[str, Any], pinned: set[int
     """The team's tool of that name (made when it has none) with the file's versions: all of
     them for a new tool; for one the team has, a new version for a pinned one it lacks and
     for the latest when the team's latest differs. By the file's version number."""
-    tool, made = Tool.objects.select_for_update().get_or_create(
-        team=team, name=item["name"], defaults={"owner": author, "tags": item["tags"]})  # fmt: skip
+    tool, made = item_to_extend(Tool, team, item["name"], author, TransferRefused,
+                                tags=item["tags"])  # fmt: skip
     found: dict[int, ToolVersion] = {}
     have = [] if made else list(tool.versions.order_by("number"))
     last = item["versions"][-1]

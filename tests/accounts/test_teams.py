@@ -88,12 +88,27 @@ def test_the_last_owner_can_neither_leave_nor_be_demoted(crew):
     assert teams.role_of(team, ada) is None and teams.role_of(team, bob) == Role.OWNER
 
 
-def test_a_removed_member_loses_access_at_once(crew, monkeypatch):
+def test_a_removed_member_loses_access_at_once(crew, monkeypatch,
+                                               django_capture_on_commit_callbacks):  # fmt: skip
     team, ada, _bob, cy, _dee = crew
     closed = []
-    monkeypatch.setattr(teams, "announce_access_revoked", closed.append)
-    teams.remove(team, ada, cy.pk)
+    monkeypatch.setattr("accounts.sockets.announce_access_revoked", closed.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        teams.remove(team, ada, cy.pk)
     assert closed == [cy.pk] and teams.role_of(team, cy) is None
+
+
+def test_a_membership_deleted_any_other_way_closes_the_sockets_once_committed(
+        crew, monkeypatch, django_capture_on_commit_callbacks):  # fmt: skip
+    """The admin, a script, a cascade: not only teams.remove. Not before the commit, or a
+    socket could reconnect while the membership is still there."""
+    team, _ada, bob, cy, _dee = crew
+    closed = []
+    monkeypatch.setattr("accounts.sockets.announce_access_revoked", closed.append)
+    with django_capture_on_commit_callbacks(execute=True) as pending:
+        Membership.objects.filter(team=team, user__in=[bob, cy]).delete()
+        assert closed == []
+    assert len(pending) == 2 and sorted(closed) == sorted([bob.pk, cy.pk])
 
 
 def test_a_personal_team_takes_no_one_else(crew):

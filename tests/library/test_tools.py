@@ -30,7 +30,8 @@ def team():
 @pytest.mark.parametrize(
     ("definition", "says"),
     [({"description": "no name"}, "needs a name"), ({"name": "has space"}, "letters, digits"),
-     ({"name": "w", "parameters": {"type": "objekt"}}, ""), ("not an object", "JSON object")],
+     ({"name": "w", "parameters": {"type": "objekt"}}, "not valid JSON Schema"),
+     ("not an object", "JSON object")],
 )  # fmt: skip
 def test_definitions_no_provider_would_take_are_refused_with_the_reason(team, definition, says):
     with pytest.raises(tools.ToolRefused, match=says):

@@ -6,17 +6,20 @@ accounts.middleware sends every path but sign-in, set-up and invites to /login/)
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.urls import reverse
 
 from accounts import permissions
 from chat.models import Pane
 from compare.models import Vote
+from library import tools, transfer
 from library.models import SchemaVersion, ToolVersion
 from tests.permissions.conftest import (
     API_KEY,
@@ -35,28 +38,13 @@ WORLDS = ("team", "private")
 LOGIN = reverse("login")
 STATE_APPS = ("accounts", "chat", "connections", "library", "compare")
 
-FIXTURE_LEAK = (
-    'BUG: library.tools.fixture_answers (the finder behind "Answer with fixture" and '
-    "auto-reply) matches the fixtures of every tool of the teams the conversation's owner is "
-    "in, without accounts.permissions: a team member's own conversation is offered the "
-    "result of a fixture of a private tool they may not see (it is on the page, in "
-    "data-result)."
-)
-# (case id, world, role) -> why it fails: permission bugs found, reported, not fixed here.
-KNOWN_BUGS: dict[tuple[str, str, str], str] = {
-    ("tool-run-fixture_offered", "private", role): FIXTURE_LEAK
-    for role in ("owner", "editor", "viewer")
-}
-
 
 def cells(items: list[Any]) -> list[Any]:
     out = []
     for item in items:
         for visibility in WORLDS:
             for role in ROLES:
-                bug = KNOWN_BUGS.get((item.id, visibility, role))
-                marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-                out.append(pytest.param(item, visibility, role, marks=marks,
+                out.append(pytest.param(item, visibility, role,
                                         id=f"{item.id}-{visibility}-{role}"))  # fmt: skip
     return out
 
@@ -191,15 +179,6 @@ def test_votes_have_no_page_yet_not_even_in_the_admin(admin_client):
     assert admin_client.get("/admin/compare/vote/").status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: Add tool / Add schema into a team (library.tools.save_tool, "
-    "library.schemas.save_schema, and the tools of an imported prompt: library.transfer."
-    "_imported_tool) get_or_create the team's item by name without accounts.permissions: an "
-    "editor of the team who may not see a private tool or schema of it, typing its name, "
-    "adds a version of their own to it (and un-archives it).",
-)
 @pytest.mark.parametrize("kind", ["tool", "schema"])
 def test_a_private_items_name_is_no_way_into_it(kind: str):
     world = build_world("private")
@@ -213,5 +192,28 @@ def test_a_private_items_name_is_no_way_into_it(kind: str):
                 "body": '{"type": "object", "properties": {"mine": {"type": "string"}}}'}  # fmt: skip
         versions = SchemaVersion.objects.filter(schema=world.schema)
     before = list(versions.values())
-    world.client("editor").post(url, data)
+    answer = world.client("editor").post(url, data, follow=True)
     assert list(versions.values()) == before
+    assert "pick another name" in answer.content.decode()
+
+
+@pytest.mark.parametrize("world_kind", ["private", "team"])
+def test_a_tools_name_in_an_imported_array_or_prompt_file_is_no_way_into_it(world_kind: str):
+    """The import paths find tools by name too: into a private tool, refused whole; into the
+    team's own tool, the editor's new definition is its next version."""
+    world = build_world(world_kind)
+    editor = world.people["editor"]
+    before = list(ToolVersion.objects.filter(tool=world.tool).values())
+    definition = json.loads(tool_definition(name("tool"), "Theirs now."))
+    if world_kind == "private":
+        with pytest.raises(tools.ToolRefused, match="pick another name"):
+            tools.import_tools(world.team, editor, json.dumps([definition]))
+        item = {"name": name("tool"), "tags": [], "fixtures": [],
+                "versions": [{"number": 1, **definition}]}  # fmt: skip
+        with pytest.raises(transfer.TransferRefused, match="pick another name"):
+            with transaction.atomic():
+                transfer._imported_tool(world.team, editor, item, set())
+        assert list(ToolVersion.objects.filter(tool=world.tool).values()) == before
+    else:
+        [saved] = tools.import_tools(world.team, editor, json.dumps([definition]))
+        assert saved.tool_id == world.tool.pk and saved.description == "Theirs now."

@@ -273,15 +273,6 @@ def remove_in_the_admin(world: World, role: str) -> int:
     return client.post(reverse("admin:accounts_team_change", args=[world.team.pk]), data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: a membership deleted in the Django admin (Team → memberships inline) is not "
-    "announced (accounts.sockets.announce_access_revoked is only called by accounts.teams."
-    "remove and the account views), and chat.engine.fanout hands every event to every "
-    "watcher without asking accounts.permissions again: the removed member's open socket "
-    "keeps receiving the conversation's new messages until it sends something itself.",
-)
 @pytest.mark.parametrize("role", ["viewer"])
 async def test_a_member_removed_in_the_admin_hears_nothing_more(role: str, model):
     here = await sync_to_async(Live)("team")
