@@ -1,20 +1,17 @@
 """The arena's votes: who the contestants of a turn are, the choices a voter has, casting a
-vote (one per voter per turn, replaced when cast again), and the battles a team's votes make
-for the leaderboard (compare.ratings fits them)."""
+vote (one per voter per turn, replaced when cast again), Blind mode's shuffle and the random
+battle's draw. compare.selection picks the battles a leaderboard counts."""
 
 from __future__ import annotations
 
 import random
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts import teams
 from accounts.models import Team
@@ -39,10 +36,15 @@ class Contestant:
     message_id: int
     style: ratings.Style
     pane_label: str = ""  # "Pane 2": where the answer is shown (not saved with the vote)
+    prompt: str = ""  # the library prompt it answered from, and its version number
+    version: int = 0
 
     def saved(self) -> dict[str, Any]:
-        return {"label": self.label, "pane": self.pane_id, "name": self.name,
-                "message": self.message_id, "style": list(self.style)}  # fmt: skip
+        saved = {"label": self.label, "pane": self.pane_id, "name": self.name,
+                 "message": self.message_id, "style": list(self.style)}  # fmt: skip
+        if self.prompt:  # for the leaderboard's Prompt version filter
+            saved |= {"prompt": self.prompt, "version": self.version}
+        return saved
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,19 @@ class Choice:
         return f"best:{self.winner}" if self.winner else self.outcome
 
 
+def prompt_version(run: Run) -> tuple[str, int]:
+    """The library prompt and version number the run answered from, or ("", 0)."""
+    source = run.source if isinstance(run.source, dict) else None
+    if source and source.get("name") and isinstance(source.get("number"), int):
+        return str(source["name"]), source["number"]
+    return "", 0
+
+
 def contestant_name(run: Run) -> str:
     """ "gpt-4o-mini" or, opened from the library, "gpt-4o-mini · Support bot v3": a prompt
     version competes as itself, not as its model."""
-    source = run.source if isinstance(run.source, dict) else None
-    if source and source.get("name") and source.get("number"):
-        return f"{run.model} · {source['name']} v{source['number']}"
-    return run.model
+    prompt, number = prompt_version(run)
+    return f"{run.model} · {prompt} v{number}" if prompt else run.model
 
 
 def hide_panes(conversation: Conversation) -> None:
@@ -131,7 +139,8 @@ def contestants_of(turn: Turn) -> list[Contestant]:
         found.append((run, answer))
     return [Contestant(label=LABELS[i], pane_id=run.pane_id, name=contestant_name(run),
                        message_id=answer.pk, style=ratings.markdown_features(answer.content),
-                       pane_label=run.pane.label if run.pane else "")
+                       pane_label=run.pane.label if run.pane else "",
+                       prompt=prompt_version(run)[0], version=prompt_version(run)[1])
             for i, (run, answer) in enumerate(found[: len(LABELS)])]  # fmt: skip
 
 
@@ -199,49 +208,3 @@ def cast(conversation: Conversation, turn: Turn, voter: Any, value: str, *,
 
 def vote_of(turn: Turn, voter: Any) -> Vote | None:
     return Vote.objects.filter(turn=turn, voter=voter).first()
-
-
-@dataclass(frozen=True)
-class Filters:
-    since: date | None = None
-    until: date | None = None
-    blind_only: bool = True
-    contestant: str = ""  # only the votes this contestant (a model, or a prompt version) was in
-
-    def applied(self, votes: QuerySet) -> QuerySet:
-        zone = timezone.get_current_timezone()
-        if self.since:
-            votes = votes.filter(updated_at__gte=datetime.combine(self.since, time.min, zone))
-        if self.until:
-            votes = votes.filter(updated_at__lte=datetime.combine(self.until, time.max, zone))
-        if self.blind_only:
-            votes = votes.filter(blind=True)
-        return votes
-
-
-def team_votes(team: Team, filters: Filters) -> QuerySet:
-    return filters.applied(Vote.objects.filter(team=team)).select_related("voter")
-
-
-def battles_of(votes: Iterable[Vote], contestant: str = "") -> list[ratings.Battle]:
-    """The pairwise battles the votes make (ratings.battles_from_vote), with each answer's
-    style for the length-controlled ranking. Votes whose contestants repeat a name (saved
-    before that was refused) are skipped rather than guessed at."""
-    found: list[ratings.Battle] = []
-    for vote in votes:
-        saved = vote.contestants or []
-        names = {entry["label"]: entry["name"] for entry in saved}
-        if contestant and contestant not in names.values():
-            continue
-        styles = {entry["name"]: ratings.Style(*entry.get("style", ())) for entry in saved}
-        order = [entry["name"] for entry in saved]
-        try:
-            found += ratings.battles_from_vote(order, vote.outcome, names.get(vote.winner),
-                                               styles)  # fmt: skip
-        except ValueError:
-            continue
-    return found
-
-
-def contestant_names(votes: Iterable[Vote]) -> list[str]:
-    return sorted({entry["name"] for vote in votes for entry in vote.contestants or []})

@@ -1,6 +1,7 @@
 """The arena's leaderboard page (per team: Bradley–Terry ratings with 95% intervals, ranks
 that respect them, win rates between every two contestants, optionally a second ranking with
-length and Markdown held equal) and the export of the votes behind it as CSV or JSON. A
+length and Markdown held equal; compare.selection picks the votes and battles) and the export
+of the votes behind it as CSV or JSON. A
 team's members read them, whatever their role (accounts.permissions.member_teams)."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts import permissions
-from compare import arena, ratings
+from compare import ratings, selection
 
 MIN_BATTLES = 5  # below this a contestant is listed apart, without a rating
 
@@ -34,19 +35,31 @@ def _chosen(request: HttpRequest):  # type: ignore[no-untyped-def]
         next((t for t in teams if not t.is_personal), teams[0] if teams else None))  # fmt: skip
     if team is None:
         raise Http404(permissions.NOT_FOUND)
-    filters = arena.Filters(
+    prompt, version = _prompt_version(request.GET.get("prompt", ""))
+    filters = selection.Filters(
         since=_day(request.GET.get("since", "")), until=_day(request.GET.get("until", "")),
         blind_only=request.GET.get("blind", "1") != "0",
+        pool=frozenset(name.strip()[:300] for name in request.GET.getlist("pool")[:100]
+                       if name.strip()),
+        prompt=prompt, version=version,
         contestant=request.GET.get("contestant", "").strip()[:300],
     )  # fmt: skip
     return teams, team, filters
 
 
+def _prompt_version(value: str) -> tuple[str, int]:
+    """The Prompt version field: "3:Support bot" is its version 3, "0:Support bot" any."""
+    number, _, prompt = value.partition(":")
+    if not number.isdigit() or not prompt.strip():
+        return "", 0
+    return prompt.strip()[:120], int(number)
+
+
 def page(request: HttpRequest) -> HttpResponse:
     teams, team, filters = _chosen(request)
-    votes = list(arena.team_votes(team, arena.Filters(since=filters.since, until=filters.until,
-                                                      blind_only=filters.blind_only)))  # fmt: skip
-    battles = arena.battles_of(votes, filters.contestant)
+    votes = list(selection.team_votes(team, filters))
+    per_vote = [selection.vote_battles(vote, filters) for vote in votes]
+    battles = [battle for found in per_vote for battle in found]
     board = ratings.fit(battles, min_battles=MIN_BATTLES) if battles else None
     controlled = None
     if board is not None and request.GET.get("control") == "1" and board.rows:
@@ -55,8 +68,9 @@ def page(request: HttpRequest) -> HttpResponse:
     matrix = [(a, [(b, *board.win_rates.get(a, b)) for b in rated]) for a in rated] if board else []
     context = {
         "teams": teams, "team": team, "filters": filters, "board": board,
-        "controlled": controlled, "matrix": matrix, "votes": len(votes),
-        "contestant_names": arena.contestant_names(votes), "min_battles": MIN_BATTLES,
+        "controlled": controlled, "matrix": matrix, "votes": sum(1 for f in per_vote if f),
+        "contestant_names": selection.contestant_names(votes),
+        "prompt_versions": selection.prompt_versions(votes), "min_battles": MIN_BATTLES,
         "query": request.GET.urlencode(),
     }  # fmt: skip
     return render(request, "compare/leaderboard.html", context)
@@ -86,9 +100,10 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "json"):
         raise Http404(permissions.NOT_FOUND)
     _teams, team, filters = _chosen(request)
-    votes = arena.team_votes(team, filters).select_related("team", "turn")
-    rows = [row for row in _rows(votes) if not filters.contestant
-            or filters.contestant in {e["name"] for e in row["contestants"]}]  # fmt: skip
+    votes = selection.team_votes(team, filters).select_related("team", "turn")
+    if filters.narrowed:  # the votes that make at least one battle the board counts
+        votes = [vote for vote in votes if selection.vote_battles(vote, filters)]
+    rows = _rows(votes)
     name = f"votes-{team.pk}.{fmt}"
     if fmt == "json":
         body = json.dumps({"team": team.name, "votes": rows}, indent=2, ensure_ascii=False)

@@ -17,7 +17,7 @@ from accounts import teams
 from accounts.models import Membership, Role
 from chat.engine import starting, store
 from chat.models import Pane
-from compare import arena, ratings
+from compare import arena, ratings, selection
 from compare.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,11 @@ def _finish(run, text):
 
 
 def compared(conversation, connection, models, answers=None, source=None):
-    """A finished turn of one pane per model; `source` for the first pane: a prompt version."""
+    """A finished turn of one pane per model; `source`, a prompt version, for the first pane
+    (or a list: one per pane)."""
+    sources = source if isinstance(source, list) else [source] + [None] * (len(models) - 1)
     panes = [Pane.objects.create(conversation=conversation, position=i, connection=connection,
-                                 model=model, source=source if i == 0 else None)
+                                 model=model, source=sources[i])
              for i, model in enumerate(models)]  # fmt: skip
     started = starting.start_turn(conversation, "Which is it?")
     by_pane = {run.pane_id: run for run in started.runs}
@@ -188,7 +190,7 @@ def test_the_leaderboard_ranks_blind_votes_with_intervals_and_lists_the_barely_s
     assert '<table class="table leaderboard" aria-label="Ratings">' in page
     rows = page.split('aria-label="Ratings"')[1].split("</table>")[0]
     assert rows.index("alpha") < rows.index("beta")
-    board_fit = ratings.fit(arena.battles_of(Vote.objects.filter(team=board, blind=True)))
+    board_fit = ratings.fit(selection.battles_of(Vote.objects.filter(team=board, blind=True)))
     gap = board_fit.row("alpha").rating - board_fit.row("beta").rating
     assert 110 < gap < 130  # 7 wins, 3 losses, 2 ties and one win over gamma
     low, high = board_fit.row("alpha").ci_low, board_fit.row("alpha").ci_high
@@ -255,7 +257,7 @@ def test_the_fit_of_many_random_votes_orders_contestants_by_their_true_strength(
             p = 1 / (1 + math.exp(strength[b] - strength[a]))
             plan.append(([a, b], "a" if rng.random() < p else "b", True))
     seeded_votes(user, crew, make_conversation, make_connection, plan)
-    found = ratings.fit(arena.battles_of(Vote.objects.filter(team=crew)))
+    found = ratings.fit(selection.battles_of(Vote.objects.filter(team=crew)))
     assert [row.contestant for row in found.rows] == ["strong", "fair", "weak"]
 
 

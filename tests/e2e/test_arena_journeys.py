@@ -1,6 +1,6 @@
 """The blind arena as a user meets it in Chromium: three panes set up, Blind mode on, a turn
 whose page and socket frames name no model, a vote that reveals them, and the Leaderboard
-that now lists them."""
+that now lists them, narrowed to a pool."""
 
 from __future__ import annotations
 
@@ -58,6 +58,9 @@ def test_a_blind_three_pane_turn_names_no_model_until_the_vote(signed_in: Page, 
     expect(verdict).to_contain_text("(blind)")
     for model in MODELS:
         expect(verdict).to_contain_text(model)
+    winner = verdict.locator("li", has=page.locator("strong", has_text="B")).inner_text()
+    winner = winner.removeprefix("B").strip()
+    assert winner in MODELS
     page.screenshot(path=str(SHOTS / "arena-revealed.png"), full_page=True)
 
     page.get_by_role("link", name="Leaderboard").first.click()
@@ -69,6 +72,20 @@ def test_a_blind_three_pane_turn_names_no_model_until_the_vote(signed_in: Page, 
         expect(unrated).to_contain_text(model)
     expect(page.get_by_text("1 vote, 2 battles")).to_be_visible()
     page.screenshot(path=str(SHOTS / "arena-leaderboard.png"), full_page=True)
+
+    # A pool of the winner and one loser keeps that one battle; of the two losers, none.
+    losers = [model for model in MODELS if model != winner]
+    for pool, says in (([winner, losers[0]], "1 vote, 1 battle"),
+                       (losers, "No votes from blind turns yet with these filters")):  # fmt: skip
+        pool_list = page.locator("details.pool")
+        if pool_list.get_attribute("open") is None:
+            page.get_by_text("Pool:").click()
+        for model in MODELS:
+            page.get_by_role("checkbox", name=model, exact=True).set_checked(model in pool)
+        page.get_by_role("button", name="Show").click()
+        expect(page.get_by_text("Pool: 2 of 3")).to_be_visible()
+        expect(page.get_by_text(says)).to_be_visible()
+    page.screenshot(path=str(SHOTS / "arena-leaderboard-pool.png"), full_page=True)
 
 
 BATTLE_SETUP = """
