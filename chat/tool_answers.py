@@ -33,5 +33,6 @@ def for_message(message_id: int, calls: Sequence[dict[str, Any]]) -> dict[str, s
 
     if not calls or not _finders:
         return {}
-    owner = Conversation.objects.filter(messages__pk=message_id).only("owner_id").first()
-    return saved_answers(owner, calls) if owner else {}
+    conversation = (Conversation.objects.filter(messages__pk=message_id)
+                    .select_related("owner").first())  # fmt: skip
+    return saved_answers(conversation, calls) if conversation else {}

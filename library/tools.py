@@ -125,12 +125,15 @@ def matching(fixtures: Sequence[ToolFixture], arguments: dict[str, Any]) -> Tool
 
 
 def fixture_answers(conversation: Any, calls: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """The fixture result for each call a fixture matches, by call id: of the tools of that
-    name the conversation's owner may see (chat.tool_answers asks, for the "Answer with
-    fixture" buttons and auto-reply)."""
+    """The fixture result for each call a fixture matches, by call id (chat.tool_answers
+    asks, for the "Answer with fixture" buttons and auto-reply). Of the tools of that name
+    the conversation's owner may see — and, in a conversation shared with a team, only the
+    tools shared with that team: the result is on a page every member of it reads."""
     names = {call.get("name", "") for call in calls}
     seen = permissions.visible(conversation.owner, Tool.objects.filter(name__in=names,
                                                                        archived=False))  # fmt: skip
+    if conversation.visibility == "team" and conversation.team_id:
+        seen = seen.filter(team_id=conversation.team_id, visibility="team")
     fixtures: dict[str, list[ToolFixture]] = {}
     for fixture in ToolFixture.objects.filter(tool__in=seen).select_related("tool"):
         fixtures.setdefault(fixture.tool.name, []).append(fixture)

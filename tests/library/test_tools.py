@@ -155,6 +155,31 @@ def test_the_chat_finds_fixture_answers_for_its_owners_calls_only(team, django_u
     assert tool_answers.saved_answers(stranger, calls) == {}
 
 
+def test_a_shared_conversation_offers_only_the_fixtures_its_team_may_see(team):
+    """Its cards are one page for every member: the author's private tools, and the tools of
+    their other teams, give no result there; in their own conversation they do."""
+    from chat import tool_answers
+    from chat.models import Conversation
+
+    crew, ada = team
+    other = teams.create_team("Elsewhere", ada)
+    shared_tool = tools.save_tool(crew, ada, WEATHER).tool  # a tool is the team's by default
+    tools.add_fixture(shared_tool, ada, '{"city": "Rome"}', "Shared: mild.")
+    private = tools.save_tool(crew, ada, {**WEATHER["function"], "name": "clock"}).tool
+    Tool.objects.filter(pk=private.pk).update(visibility="private")
+    tools.add_fixture(private, ada, "{}", "Private: noon.")
+    elsewhere = tools.save_tool(other, ada, {**WEATHER["function"], "name": "moon"}).tool
+    tools.add_fixture(elsewhere, ada, "{}", "Elsewhere: full.")
+    calls = [{"id": "w", "name": "weather", "arguments": {"city": "Rome"}},
+             {"id": "c", "name": "clock", "arguments": {}},
+             {"id": "m", "name": "moon", "arguments": {}}]  # fmt: skip
+    own = Conversation.objects.create(owner=ada)
+    assert tool_answers.saved_answers(own, calls) == {
+        "w": "Shared: mild.", "c": "Private: noon.", "m": "Elsewhere: full."}  # fmt: skip
+    shared = Conversation.objects.create(owner=ada, team=crew, visibility="team")
+    assert tool_answers.saved_answers(shared, calls) == {"w": "Shared: mild."}
+
+
 def test_a_call_card_offers_answer_with_fixture_when_a_fixture_matches(team):
     from chat import frames
     from chat.display import MessageDisplay
