@@ -34,7 +34,10 @@ def add_connection(
 
 def new_conversation(page: Page, connection: str, model: str, **params: str) -> None:
     """A new conversation of one pane (a new conversation starts with the panes of the last
-    one; the others are removed) on `connection` and `model`."""
+    one; the others are removed) on `connection` and `model`, with the default timeout and
+    retries unless `params` say otherwise: a journey's one-second timeout, carried from
+    conversation to conversation, failed later journeys on a busy machine."""
+    params = {"timeout": "60", "max_retries": "2", **params}
     page.get_by_role("button", name="New conversation").click()
     page.wait_for_url("**/c/*/")
     panes = page.get_by_role("region", name=re.compile(r"^Pane \d$"))
