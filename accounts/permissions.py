@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import Exists, F, Model, Q, QuerySet
 from django.http import Http404
 
 NOT_FOUND = "There is nothing here, or it is not yours to see."
@@ -44,8 +44,8 @@ def _shared_path(queryset: QuerySet, owner: str) -> str | None:
 
 
 def _rule(user: Any, queryset: QuerySet, owner: str, roles: tuple[str, ...] | None) -> Q:
-    """Owned by `user`, or shared with a team where `user` holds one of `roles` (any role
-    when None). A subquery, so an object is never listed twice."""
+    """Owned by `user` (an account or its id), or shared with a team where it holds one of
+    `roles` (any role when None). A subquery, so an object is never listed twice."""
     from accounts.models import Membership  # models load after this module
 
     rule = Q(**{owner: user})
@@ -108,12 +108,11 @@ def visible_among(
     user_id: int, queryset: QuerySet, pks: list[Any], *, owner: str = "owner"
 ) -> dict[Any, Model]:
     """visible_to_id for many objects in one query: those of `pks` the account (if still
-    there and active) may see, by pk; the others are left out."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return {}
-    changeable = visible(user, queryset, owner=owner, change=True)
-    return {found.pk: found for found in changeable.filter(pk__in=pks)}
+    there and active) may change, by pk; the others are left out. The account is asked in
+    the same query (every send asks this before its request can leave)."""
+    active = get_user_model().objects.filter(pk=user_id, is_active=True)
+    changeable = queryset.filter(Exists(active), _rule(user_id, queryset, owner, EDITING_ROLES))
+    return {found.pk: found for found in changeable.filter(pk__in=pks).order_by()}
 
 
 def still_visible(user_id: int, queryset: QuerySet, *, owner: str = "owner", **lookup: Any) -> bool:

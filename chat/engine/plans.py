@@ -9,7 +9,7 @@ from typing import Any
 
 from chat import attachments
 from chat.engine import store
-from chat.models import Message, Run
+from chat.models import Message, Run, Turn
 from connections import llm
 from connections.crypto import SecretDecryptionError
 
@@ -50,11 +50,12 @@ def prepare(run: Run) -> RunPlan:
     return RunPlan(run, model_for(run), store.history_for(run))
 
 
-def prepared_or_none(runs: list[Run]) -> list[RunPlan | None]:
-    """The plans of runs about to start, their histories read together. A plan that cannot
-    be built (a missing key...) is None: the run reports it in its pane like any other
-    failure."""
-    histories = store.histories_for(runs)
+def prepared_or_none(runs: list[Run], turns: dict[int, list[Turn]] | None = None
+                     ) -> list[RunPlan | None]:  # fmt: skip
+    """The plans of runs about to start, their histories read together (with `turns`, the
+    turns of their conversations, when the caller has them). A plan that cannot be built (a
+    missing key...) is None: the run reports it in its pane like any other failure."""
+    histories = store.histories_for(runs, turns)
     plans: list[RunPlan | None] = []
     for run in runs:
         try:

@@ -40,6 +40,9 @@ class StartedTurn:
     refused: list[Run] = field(default_factory=list)  # ended before any request
     attachments: list[Attachment] = field(default_factory=list)  # the user message's
     answered: Message | None = None  # the assistant message whose tool calls were answered
+    # Its conversation's turns, this one among them, as read to save it (so the histories
+    # of its runs need not read them again); None when not at hand.
+    conversation_turns: list[Turn] | None = None
 
     @property
     def all_runs(self) -> list[Run]:
@@ -76,6 +79,7 @@ class _Plan:
     user_message: Message | None = None
     runs: list[Run] = field(default_factory=list)
     refused: list[Run] = field(default_factory=list)
+    conversation_turns: list[Turn] = field(default_factory=list)
 
 
 def sender_teams(user_ids: list[int]) -> dict[int, frozenset[int]]:
@@ -176,6 +180,8 @@ def _save(plans: list[_Plan]) -> None:
                                                     [pane.pk for pane in plan.panes]))  # fmt: skip
     Turn.objects.bulk_create([plan.turn for plan in plans])
     for plan in plans:
+        plan.conversation_turns = [*turns[plan.send.conversation.pk], plan.turn]
+    for plan in plans:
         plan.user_message = Message(conversation=plan.send.conversation, turn=plan.turn,
                                     role=Message.Role.USER, content=plan.send.text)  # fmt: skip
     Message.objects.bulk_create([plan.user_message for plan in plans])
@@ -229,7 +235,12 @@ def start_turns(sends: list[Send]) -> list[StartedTurn | ValidationError]:
         plan
         if isinstance(plan, ValidationError)
         else StartedTurn(
-            plan.turn, [plan.user_message], plan.runs, plan.refused, plan.attachments
+            plan.turn,
+            [plan.user_message],
+            plan.runs,
+            plan.refused,
+            plan.attachments,
+            conversation_turns=plan.conversation_turns,
         )  # fmt: skip
         for plan in checked
     ]

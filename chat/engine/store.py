@@ -82,12 +82,19 @@ def history_for(run: Run) -> list[Message]:
     return histories_for([run])[str(run.pk)]
 
 
-def histories_for(runs: list[Run]) -> dict[str, list[Message]]:
-    """history_for of many runs, by run id, in three queries whatever their number."""
+def _has_turn(turns: dict[int, list[Turn]], run: Run) -> bool:
+    return any(turn.pk == run.turn_id for turn in turns.get(run.conversation_id) or ())
+
+
+def histories_for(runs: list[Run], turns: dict[int, list[Turn]] | None = None
+                  ) -> dict[str, list[Message]]:  # fmt: skip
+    """history_for of many runs, by run id, in three queries whatever their number (two when
+    the caller has just read their conversations' `turns`, the runs' own among them)."""
     if not runs:
         return {}
     conversation_ids = {run.conversation_id for run in runs}
-    turns = paths.turns_of(conversation_ids)
+    if turns is None or not all(_has_turn(turns, run) for run in runs):
+        turns = paths.turns_of(conversation_ids)
     everything: dict[int, list[Message]] = defaultdict(list)
     for message in Message.objects.filter(
         conversation_id__in=conversation_ids, id__lt=max(run.message_id for run in runs)

@@ -110,7 +110,9 @@ def _start_round(requests: list[SendRequest], indexes: list[int], results: list[
             results[index] = started
         else:
             begun.append((index, conversation, started))
-    plans = iter(prepared_or_none([run for _i, _c, started in begun for run in started.runs]))
+    turns = {conversation.pk: started.conversation_turns for _i, conversation, started in begun}
+    plans = iter(prepared_or_none([run for _i, _c, started in begun for run in started.runs],
+                                  turns))  # fmt: skip
     for index, conversation, started in begun:
         own = [next(plans) for _run in started.runs]
         results[index] = (conversation, started, _shown(started), own, None)
