@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 ACTIVE_RUNS: dict[str, ActiveRun] = {}  # strong references: tasks must not be collected
 CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text, for estimates only
+FINAL_TEXT_PAUSE_S = 0.001
 
 
 class ActiveRun:
@@ -243,6 +244,11 @@ class ActiveRun:
 
     async def finish(self, status: str, error_kind: str, error_message: str) -> None:
         await self.pieces.flush()
+        # The last text is handed to the sockets, not yet on the wire: the write below keeps
+        # the database thread busy in Python for milliseconds, and the loop would wait for
+        # the interpreter to send it. A millisecond first lets it go out (bench/relay.py:
+        # the last delta reached the socket 5.9 ms after the upstream sent it, now 1.9).
+        await asyncio.sleep(FINAL_TEXT_PAUSE_S)
         text, calls, checked = self.structured_fields(status)
         fields = {**checked, **self.figures(time.monotonic()), **self.sent,
                   "error_kind": error_kind, "error_message": self.scrub(error_message)}  # fmt: skip
