@@ -19,7 +19,7 @@ import time
 
 import httpx
 
-from bench.setup import stage
+from bench.setup import open_sockets, stage
 from tests.ws_client import PlaygroundSocket
 
 STREAM_COUNTS = [int(n) for n in os.environ.get("BENCH_STREAMS", "100,300").split(",")]
@@ -67,7 +67,7 @@ async def playground_lateness(socket: PlaygroundSocket, *, send: bool = True) ->
 async def connected(ready, count: int) -> list[PlaygroundSocket]:
     sockets = [PlaygroundSocket(ready.server.url, conversation, ready.account.session_id)
                for conversation in ready.account.conversation_ids[:count]]  # fmt: skip
-    await asyncio.gather(*(socket.__aenter__() for socket in sockets))
+    await open_sockets(sockets)
     for socket in sockets:
         await socket.frame(60)  # the snapshot
         await socket.frame(60)  # the idle state

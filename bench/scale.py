@@ -22,7 +22,7 @@ import httpx
 import psycopg
 
 from bench.concurrency import PACED, bare_lateness, p, playground_lateness
-from bench.setup import start_fake
+from bench.setup import open_sockets, start_fake
 from tests.e2e.servers import PlaygroundServer
 from tests.ws_client import PlaygroundSocket, create_account
 
@@ -59,7 +59,7 @@ async def _rounds(servers, fake_url: str, account) -> tuple[list[float], list[fl
         starters.append(PlaygroundSocket(here.url, conversation, account.session_id))
         watchers.append(PlaygroundSocket(there.url, conversation, account.session_id))
     sockets = starters + watchers
-    await asyncio.gather(*(s.__aenter__() for s in sockets))
+    await open_sockets(sockets)
     relay: list[float] = []
     bare: list[float] = []
     try:

@@ -241,7 +241,7 @@ def start_turns(sends: list[Send]) -> list[StartedTurn | ValidationError]:
             plan.refused,
             plan.attachments,
             conversation_turns=plan.conversation_turns,
-        )  # fmt: skip
+        )
         for plan in checked
     ]
 
