@@ -50,12 +50,15 @@ def prepare(run: Run) -> RunPlan:
     return RunPlan(run, model_for(run), store.history_for(run))
 
 
-def prepared_or_none(runs: list[Run], turns: dict[int, list[Turn]] | None = None
+def prepared_or_none(runs: list[Run], turns: dict[int, list[Turn]] | None = None, *,
+                     histories: dict[str, list[Message]] | None = None
                      ) -> list[RunPlan | None]:  # fmt: skip
     """The plans of runs about to start, their histories read together (with `turns`, the
-    turns of their conversations, when the caller has them). A plan that cannot be built (a
-    missing key...) is None: the run reports it in its pane like any other failure."""
-    histories = store.histories_for(runs, turns)
+    turns of their conversations, when the caller has them), or as given. A plan that cannot
+    be built (a missing key...) is None: the run reports it in its pane like any other
+    failure."""
+    if histories is None:
+        histories = store.histories_for(runs, turns)
     plans: list[RunPlan | None] = []
     for run in runs:
         try:

@@ -71,7 +71,11 @@ class ActiveRun:
         self.first_token_at: float | None = None
         self.control_channel = ""
         self.sent: dict[str, Any] = {}  # its history's message ids and attachments as fitted
+        self.history: list[Message] = []
         self.task: asyncio.Task[None] | None = None
+        # Started before its rows were written (chat.engine.turns): what it publishes, and
+        # its end, wait for admit() (written: now it has its ids) or discard() (not).
+        self.written: asyncio.Future[bool] | None = None
 
     @property
     def text(self) -> str:
@@ -81,7 +85,25 @@ class ActiveRun:
     def reasoning(self) -> str:
         return self.pieces.reasoning
 
+    def admit(self, run: Run) -> None:
+        """Its rows are written: it has its answer's and turn's ids, and may be heard."""
+        self.message_id, self.turn_id = run.message_id, run.turn_id
+        if self.written is not None and not self.written.done():
+            self.written.set_result(True)
+
+    def discard(self) -> None:
+        """Its rows could not be written: it stops, and nothing of it is shown or saved."""
+        if self.written is not None and not self.written.done():
+            self.written.set_result(False)
+        self.stop()
+
+    async def heard(self) -> bool:
+        """Whether what it says may go out (waiting, for a run started before its rows)."""
+        return self.written is None or await self.written
+
     async def publish(self, message: dict[str, Any]) -> None:
+        if not await self.heard():
+            return
         message.setdefault("run_id", self.run_id)
         message.setdefault("message_id", self.message_id)
         message.setdefault("pane_id", self.pane_id)
@@ -106,7 +128,7 @@ class ActiveRun:
                 messages, received = fitted_messages(plan)
             # Saved with the run's end, not now: a write here would queue every pane's
             # request behind the others' on the one database thread.
-            self.sent = {"history": [message.pk for message in plan.history], "received": received}
+            self.history, self.sent = plan.history, {"received": received}
             self.stream_task = asyncio.create_task(self.consume(plan.model, messages))
             await self.stream_task
         except asyncio.CancelledError:
@@ -243,6 +265,10 @@ class ActiveRun:
         }
 
     async def finish(self, status: str, error_kind: str, error_message: str) -> None:
+        if not await self.heard():
+            return  # discarded: its rows were never written
+        if self.history:
+            self.sent["history"] = [message.pk for message in self.history]  # written by now
         await self.pieces.flush()
         # The last text is handed to the sockets, not yet on the wire: the write below keeps
         # the database thread busy in Python for milliseconds, and the loop would wait for
@@ -365,11 +391,14 @@ def _wall(seconds: float | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, tz=UTC) if seconds is not None else None
 
 
-def start_run(run: Run, plan: RunPlan | None = None) -> ActiveRun:
+def start_run(run: Run, plan: RunPlan | None = None, *, unwritten: bool = False) -> ActiveRun:
     """Start a run in this process's event loop; it lives until it ends or is stopped.
     Without a plan the run loads one itself; a plan that failed to build is passed as None
-    so that the run reports the error in its pane like any other failure."""
+    so that the run reports the error in its pane like any other failure. An `unwritten`
+    run (its plan given) sends its request now and is heard once admitted."""
     active = ActiveRun(run, plan)
+    if unwritten:
+        active.written = asyncio.get_running_loop().create_future()
     ACTIVE_RUNS[active.run_id] = active
     active.task = asyncio.get_running_loop().create_task(active.main())
     return active

@@ -11,6 +11,7 @@ was taken meanwhile fails alone. Plain synchronous ORM code.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -49,6 +50,10 @@ class StartedTurn:
         return sorted(self.runs + self.refused, key=lambda run: run.pane.position)
 
 
+# Handed the turns built for plain sends before they are written (start_turns).
+BeforeWriting = Callable[[list[StartedTurn]], None]
+
+
 class ToolResultsError(ValueError):
     """The tool results cannot be taken (shown to the user as it is)."""
 
@@ -79,6 +84,7 @@ class _Plan:
     user_message: Message | None = None
     runs: list[Run] = field(default_factory=list)
     refused: list[Run] = field(default_factory=list)
+    built: list[Run] = field(default_factory=list)  # runs and refused, in the panes' order
     conversation_turns: list[Turn] = field(default_factory=list)
 
 
@@ -154,8 +160,30 @@ def run_row(turn: Turn, pane: Pane, spec: PaneSpec, reason: str, answer: Message
     return run
 
 
-def _save(plans: list[_Plan]) -> None:
-    """Write the turns of checked sends: one query per table for all of them."""
+def _build(plans: list[_Plan]) -> None:
+    """The rows of checked sends' turns, not yet written: each turn follows its
+    conversation's latest (one query for all of them)."""
+    now = timezone.now()
+    turns = paths.turns_of(plan.send.conversation.pk for plan in plans)
+    for plan in plans:
+        conversation = plan.send.conversation
+        follows = paths.leaf(turns[conversation.pk])
+        plan.turn = Turn(conversation=conversation, requested_at=now, parent=follows,
+                         chosen=blind.repetition_shown(conversation, plan.panes),
+                         arena_order=blind.shuffled(conversation,
+                                                    [pane.pk for pane in plan.panes]))  # fmt: skip
+        plan.conversation_turns = [*turns[conversation.pk], plan.turn]
+        plan.user_message = Message(conversation=conversation, turn=plan.turn,
+                                    role=Message.Role.USER, content=plan.send.text)  # fmt: skip
+        for pane, spec, reason, answer in _answer_rows(plan):
+            run = run_row(plan.turn, pane, spec, reason, answer, plan.send.sender_id)
+            plan.built.append(run)
+            (plan.refused if run.status == Run.Status.ERROR else plan.runs).append(run)
+
+
+def _write(plans: list[_Plan]) -> None:
+    """Write built turns: one query per table for all of them. The row objects are the ones
+    _build made, so whoever holds them (a run already streaming) sees their ids."""
     now = timezone.now()
     untitled: dict[str, list[int]] = defaultdict(list)  # a title -> the conversations it names
     for plan in plans:
@@ -171,26 +199,16 @@ def _save(plans: list[_Plan]) -> None:
     )
     for title, pks in untitled.items():
         Conversation.objects.filter(pk__in=pks).update(title=title)
-    turns = paths.turns_of(plan.send.conversation.pk for plan in plans)
-    for plan in plans:
-        follows = paths.leaf(turns[plan.send.conversation.pk])
-        plan.turn = Turn(conversation=plan.send.conversation, requested_at=now, parent=follows,
-                         chosen=blind.repetition_shown(plan.send.conversation, plan.panes),
-                         arena_order=blind.shuffled(plan.send.conversation,
-                                                    [pane.pk for pane in plan.panes]))  # fmt: skip
     Turn.objects.bulk_create([plan.turn for plan in plans])
-    for plan in plans:
-        plan.conversation_turns = [*turns[plan.send.conversation.pk], plan.turn]
-    for plan in plans:
-        plan.user_message = Message(conversation=plan.send.conversation, turn=plan.turn,
-                                    role=Message.Role.USER, content=plan.send.text)  # fmt: skip
     Message.objects.bulk_create([plan.user_message for plan in plans])
-    rows = [(plan, row) for plan in plans for row in _answer_rows(plan)]
-    Message.objects.bulk_create([answer for _plan, (*_rest, answer) in rows])
-    runs = [(plan, run_row(plan.turn, *row, plan.send.sender_id)) for plan, row in rows]
-    Run.objects.bulk_create([run for _plan, run in runs])
-    for plan, run in runs:
-        (plan.refused if run.status == Run.Status.ERROR else plan.runs).append(run)
+    runs = [run for plan in plans for run in plan.built]
+    Message.objects.bulk_create([run.message for run in runs])
+    Run.objects.bulk_create(runs)
+
+
+def _save(plans: list[_Plan]) -> None:
+    _build(plans)
+    _write(plans)
 
 
 def _claim_attachments(plan: _Plan) -> None:
@@ -205,11 +223,21 @@ def _claim_attachments(plan: _Plan) -> None:
             )
 
 
-def start_turns(sends: list[Send]) -> list[StartedTurn | ValidationError]:
+def _started(plan: _Plan) -> StartedTurn:
+    return StartedTurn(plan.turn, [plan.user_message], plan.runs, plan.refused, plan.attachments,
+                       conversation_turns=plan.conversation_turns)  # fmt: skip
+
+
+def start_turns(sends: list[Send], before_writing: BeforeWriting | None = None
+                ) -> list[StartedTurn | ValidationError]:  # fmt: skip
     """Start a turn for each send (at most one per conversation), in one transaction; each
     result is the started turn or why that send was refused (nothing of it is saved then).
     A pane that cannot answer (no model, a connection the sender may not use, a medium its
-    model cannot take) gets its refusal as its answer while the others run."""
+    model cannot take) gets its refusal as its answer while the others run.
+
+    `before_writing` is handed the turns of the sends without attachments once their rows
+    are built and before they are written (chat.engine.turns starts their requests then);
+    the rows it holds get their ids when the write is done."""
     panes = panes_by_conversation([send.conversation for send in sends])
     teams = sender_teams([send.sender_id for send in sends])
     checked: list[_Plan | ValidationError] = []
@@ -219,9 +247,15 @@ def start_turns(sends: list[Send]) -> list[StartedTurn | ValidationError]:
         except ValidationError as error:
             checked.append(error)
     plain = [p for p in checked if isinstance(p, _Plan) and not p.attachments]
+    started: dict[int, StartedTurn] = {}
+    if plain:
+        _build(plain)
+        started = {id(plan): _started(plan) for plan in plain}
+        if before_writing is not None:
+            before_writing(list(started.values()))
     with transaction.atomic():
         if plain:
-            _save(plain)
+            _write(plain)
         for index, plan in enumerate(checked):
             if not isinstance(plan, _Plan) or not plan.attachments:
                 continue
@@ -232,16 +266,7 @@ def start_turns(sends: list[Send]) -> list[StartedTurn | ValidationError]:
             except ValidationError as error:
                 checked[index] = error
     return [
-        plan
-        if isinstance(plan, ValidationError)
-        else StartedTurn(
-            plan.turn,
-            [plan.user_message],
-            plan.runs,
-            plan.refused,
-            plan.attachments,
-            conversation_turns=plan.conversation_turns,
-        )
+        plan if isinstance(plan, ValidationError) else started.get(id(plan)) or _started(plan)
         for plan in checked
     ]
 

@@ -108,6 +108,30 @@ def histories_for(runs: list[Run], turns: dict[int, list[Turn]] | None = None
     return histories
 
 
+def new_turn_histories(started: list[Any]) -> dict[str, list[Message]]:
+    """What each run of turns built but not yet written will send (starting.start_turns'
+    `before_writing`), by run id: the shown path up to the turn it follows, the pane's own
+    answers on it, then the turn's user message — what history_for reads once they are
+    written. Two queries for all of them."""
+    conversation_ids = {turn.turn.conversation_id for turn in started}
+    everything: dict[int, list[Message]] = defaultdict(list)
+    for message in with_attachments(list(Message.objects.filter(
+            conversation_id__in=conversation_ids))):  # fmt: skip
+        everything[message.conversation_id].append(message)
+    histories = {}
+    for turn in started:
+        messages = everything[turn.turn.conversation_id]
+        before = turn.conversation_turns[:-1]  # the last is this turn, not written yet
+        path = paths.ancestry(before, turn.turn.parent_id) if turn.turn.parent_id else []
+        alternatives = paths.Alternatives.of(messages)
+        for message in turn.new_messages:
+            message._attached = []  # a plain send's: none (and no id to look them up by)
+        for run in turn.runs:
+            shown = paths.on_path(messages, path, alternatives, pane_id=run.pane_id)
+            histories[str(run.pk)] = [m for m in shown if said(m)] + list(turn.new_messages)
+    return histories
+
+
 def load_run(run_id: str) -> Run:
     return Run.objects.select_related("conversation", "connection", "message", "pane").get(
         pk=run_id

@@ -9,6 +9,9 @@ at the same time share that visit and that transaction (chat.engine.batching).
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +24,7 @@ from chat.display import AttachmentDisplay, MessageDisplay
 from chat.engine import events, fanout, rerunning, starting, store
 from chat.engine.batching import Batched
 from chat.engine.plans import RunPlan, prepared_or_none
-from chat.engine.runs import request_stop, start_run
+from chat.engine.runs import ActiveRun, request_stop, start_run
 from chat.models import Conversation, Message, Run
 
 NoAccess = permissions.NoAccess
@@ -67,6 +70,49 @@ class SendRequest:
     text: str
     attachment_ids: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
+    # The sender's event loop: given, the runs of a send without attachments start there
+    # before their rows are written, and `launched` holds them (by run id) until admitted;
+    # `plans` are those runs' plans, made then.
+    loop: asyncio.AbstractEventLoop | None = None
+    context: contextvars.Context | None = None  # the sender's (not the database thread's)
+    launched: dict[str, ActiveRun] = field(default_factory=dict)
+    plans: dict[str, RunPlan] = field(default_factory=dict)
+
+
+# After handing runs to the loop, the database thread pauses this long so that their
+# requests go out before it takes the interpreter for the turns' writes.
+HAND_OVER_S = 0.001
+
+
+def _start_unwritten(ready: list[tuple[Run, RunPlan]], launched: dict[str, ActiveRun]) -> None:
+    for run, plan in ready:
+        launched[str(run.pk)] = start_run(run, plan, unwritten=True)
+
+
+def _launcher(request_of: dict[int, SendRequest]) -> starting.BeforeWriting:
+    """start_turns' `before_writing`: each send's runs, their histories read now (the turn
+    they follow and the new user message), start on the sender's loop while the database
+    thread writes the rows (bench/relay.py: the inserts no longer delay the request)."""
+
+    def launch(started: list[starting.StartedTurn]) -> None:
+        histories = store.new_turn_histories(started)
+        runs = [run for turn in started for run in turn.runs]
+        plans = dict(zip((str(run.pk) for run in runs),
+                         prepared_or_none(runs, histories=histories), strict=True))  # fmt: skip
+        handed = False
+        for turn in started:
+            request = request_of[turn.turn.conversation_id]
+            request.plans.update((str(run.pk), plans[str(run.pk)]) for run in turn.runs)
+            ready = [(run, plans[str(run.pk)]) for run in turn.runs if plans[str(run.pk)]]
+            if request.loop is None or not ready:
+                continue  # started once written (a plan that failed reports it then)
+            request.loop.call_soon_threadsafe(_start_unwritten, ready, request.launched,
+                                              context=request.context)  # fmt: skip
+            handed = True
+        if handed:
+            time.sleep(HAND_OVER_S)
+
+    return launch
 
 
 def _start_sends(requests: list[SendRequest]) -> list[Any]:
@@ -105,16 +151,21 @@ def _start_round(requests: list[SendRequest], indexes: list[int], results: list[
         for index, conversation in allowed
     ]  # fmt: skip
     begun = []
-    for (index, conversation), started in zip(allowed, starting.start_turns(sends), strict=True):
+    launch = _launcher({conversation.pk: requests[index] for index, conversation in allowed})
+    for (index, conversation), started in zip(allowed, starting.start_turns(sends, launch),
+                                              strict=True):  # fmt: skip
         if isinstance(started, ValidationError):
             results[index] = started
         else:
             begun.append((index, conversation, started))
     turns = {conversation.pk: started.conversation_turns for _i, conversation, started in begun}
-    plans = iter(prepared_or_none([run for _i, _c, started in begun for run in started.runs],
-                                  turns))  # fmt: skip
+    unplanned = [run for index, _c, started in begun for run in started.runs
+                 if str(run.pk) not in requests[index].plans]  # fmt: skip
+    planned = dict(zip((str(run.pk) for run in unplanned), prepared_or_none(unplanned, turns),
+                       strict=True))  # fmt: skip
     for index, conversation, started in begun:
-        own = [next(plans) for _run in started.runs]
+        chosen = {**planned, **requests[index].plans}
+        own = [chosen[str(run.pk)] for run in started.runs]
         results[index] = (conversation, started, _shown(started), own, None)
 
 
@@ -123,15 +174,21 @@ _send = Batched(_start_sends)
 
 async def _announce_and_run(conversation: Conversation, started: starting.StartedTurn,
                             shown: list[MessageDisplay], plans: list[RunPlan | None],
-                            answered: MessageDisplay | None) -> None:  # fmt: skip
-    """Tell every tab about the new messages, then start the runs together."""
+                            answered: MessageDisplay | None,
+                            launched: dict[str, ActiveRun] | None = None) -> None:  # fmt: skip
+    """Tell every tab about the new messages, then start the runs together (or, for runs
+    already `launched` before their rows were written, let them be heard)."""
     await fanout.publish(
         conversation.pk,
         events.turn_started(conversation.pk, conversation.display_title, started.turn.pk,
                             shown, answered),
     )  # fmt: skip
     for run, plan in zip(started.runs, plans, strict=True):
-        start_run(run, plan)
+        active = (launched or {}).get(str(run.pk))
+        if active is not None:
+            active.admit(run)
+        else:
+            start_run(run, plan)
 
 
 async def start_turn(
@@ -143,10 +200,16 @@ async def start_turn(
 ) -> starting.StartedTurn:
     """Send a message to every pane. Raises NoAccess, or ValidationError when no pane can
     answer (nothing is saved then)."""
-    conversation, started, shown, plans, answered = await _send(
-        SendRequest(conversation_id, user_id, text, attachment_ids or [], details or {})
-    )
-    await _announce_and_run(conversation, started, shown, plans, answered)
+    request = SendRequest(conversation_id, user_id, text, attachment_ids or [], details or {},
+                          loop=asyncio.get_running_loop(),
+                          context=contextvars.copy_context())  # fmt: skip
+    try:
+        conversation, started, shown, plans, answered = await _send(request)
+    except BaseException:
+        for active in request.launched.values():  # started, but their rows were not written
+            active.discard()
+        raise
+    await _announce_and_run(conversation, started, shown, plans, answered, request.launched)
     return started
 
 

@@ -5,12 +5,14 @@ the others, and says when the turn is over — exactly once."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 
-from chat.engine import fanout, turns
+from chat.engine import fanout, runs, starting, turns
 from chat.models import Conversation, Message, Pane, Run, Turn
 from connections import llm
 from tests.chat.fake_models import FakeChatModel
@@ -351,3 +353,44 @@ async def test_the_last_text_goes_out_when_the_answer_says_it_is_complete(
                        for e in heard.heard)  # fmt: skip
         fakes["fast"].tail.set()
         await heard.until("turn.finished")
+
+
+async def test_a_sends_requests_leave_before_its_rows_are_written(
+    user, three_panes, fakes, monkeypatch
+):
+    """Writing the turn is the slowest part of a send (Django building the inserts): the
+    requests go out first, and nothing of the runs is heard before the turn is."""
+    asked_before_writing: list[str] = []
+    write = starting._write
+
+    def slow_write(plans):  # type: ignore[no-untyped-def]
+        time.sleep(0.2)  # meanwhile, on the loop, every pane's request goes out
+        asked_before_writing.extend(name for name, fake in fakes.items() if fake.every_call)
+        write(plans)
+
+    monkeypatch.setattr(starting, "_write", slow_write)
+    async with Listener(three_panes.pk) as heard:
+        started = await turns.start_turn(three_panes.pk, user.pk, "Hello")
+        await heard.until("turn.finished")
+    assert sorted(asked_before_writing) == sorted(SPEEDS)
+    assert heard.heard[0]["type"] == "turn.started"
+    ids = {run.message_id for run in started.runs}
+    assert {e["message_id"] for e in heard.heard if e["type"] == "run.finished"} == ids
+    assert not runs.ACTIVE_RUNS
+
+
+async def test_a_write_that_fails_stops_the_runs_it_started_and_shows_nothing(
+    user, three_panes, fakes, monkeypatch
+):
+    def failing_write(plans):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        raise IntegrityError("the conversation went away meanwhile")
+
+    monkeypatch.setattr(starting, "_write", failing_write)
+    async with Listener(three_panes.pk) as heard:
+        with pytest.raises(IntegrityError):
+            await turns.start_turn(three_panes.pk, user.pk, "Hello")
+        await heard.quiet_for(0.3)
+    assert heard.heard == []
+    assert not runs.ACTIVE_RUNS
+    assert not await Run.objects.aexists() and not await Message.objects.aexists()
