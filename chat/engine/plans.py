@@ -1,6 +1,7 @@
 """What a run sends, prepared before it starts: its chat model and its pane's history, read
-in the same database visit that saved the turn, so the request can leave as soon as the
-turn is stored. Attachments are fitted later, off the database thread (`fitted_messages`)."""
+in the same database visit that saves the turn (for a plain send, before the turn's rows are
+written, so the request leaves while they are). Attachments are fitted later, off the
+database thread (`fitted_messages`)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,10 @@ socket (a test, the compare screen or a batch run call these as the socket does)
 
 Each function checks access through accounts.permissions in the same database visit as its
 work, saves in one transaction (chat.engine.starting), publishes what happened
-(chat.engine.events) and starts the runs together, in this process's event loop. Sends made
-at the same time share that visit and that transaction (chat.engine.batching).
+(chat.engine.events) and starts the runs together, in this process's event loop. A send
+without attachments starts its runs before its rows are written — its requests leave while
+they are — and they are heard once the turn is written. Sends made at the same time share
+that visit and that transaction (chat.engine.batching).
 """
 
 from __future__ import annotations
