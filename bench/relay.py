@@ -2,7 +2,8 @@
 
 - the rate: a 5,000-delta answer with no delay, deltas per second through the playground's
   socket over a bare httpx reader's (budget ≥ 0.9);
-- added time to first token on 50-delta answers (budget ≤ 5 ms at p50);
+- added time to first token on 50-delta answers (budget ≤ 5 ms at p50), and how long after
+  the send its request reaches the upstream (what a provider slower than the fake waits);
 - the final text: how long after the upstream sent the last delta it reaches the socket
   (budget ≤ 5 ms), on a paced answer whose deltas carry the time they were sent.
 
@@ -112,8 +113,9 @@ def spread(values: list[float], unit: str = "", scale: float = 1.0) -> str:
 async def main() -> None:
     # Per round a fresh conversation for each playground answer: short, long, paced.
     models = [[f"fake-fast-{SHORT_TOKENS}"], [f"fake-fast-{LONG_TOKENS}"], [PACED]] * (ROUNDS + 1)
-    ttft_added, rate_ratios, lag_relay, lag_bare = [], [], [], []
+    ttft_added, rate_ratios, lag_relay, lag_bare, request_after = [], [], [], [], []
     with stage("relay", len(models), models) as ready:
+        control = httpx.AsyncClient(base_url=ready.fake_url.removesuffix("/v1") + "/_control")
         ids = ready.account.conversation_ids
         for round_index in range(ROUNDS + 1):
             short, long, paced = ids[3 * round_index : 3 * round_index + 3]
@@ -134,10 +136,15 @@ async def main() -> None:
                             figures["relay_lag"] = (await playground_final_lag(socket),)
                         else:
                             tokens = SHORT_TOKENS if key == "short" else LONG_TOKENS
+                            await control.post("/reset")
+                            sent_at = time.time()
                             figures[f"relay_{key}"] = await through_playground(socket, tokens)
+                            [asked] = (await control.get("/requests")).json()
+                            figures[f"request_{key}"] = (asked["received_at"] - sent_at,)
             if round_index == 0:
                 continue  # warming up: templates, connections, the fake's JIT-less caches
             ttft_added.append(figures["relay_short"][0] - figures["bare_short"][0])
+            request_after.append(figures["request_short"][0])
 
             def rate(sample: tuple) -> float:
                 return sample[2] / (sample[1] - sample[0])
@@ -145,11 +152,14 @@ async def main() -> None:
             rate_ratios.append(rate(figures["relay_long"]) / rate(figures["bare_long"]))
             lag_relay.append(figures["relay_lag"][0])
             lag_bare.append(figures["bare_lag"][0])
+        await control.aclose()
     print(f"relay: one stream, {ROUNDS} rounds A B B A (median of per-round figures, spread)")
     print(f"  deltas/s of a {LONG_TOKENS}-delta answer, playground / bare httpx: "
           f"{spread(rate_ratios, '×')}   (budget ≥ 0.9×)")  # fmt: skip
     print(f"  time to first token added ({SHORT_TOKENS}-delta answers): "
           f"{spread(ttft_added, ' ms', 1000)}   (budget ≤ 5 ms)")  # fmt: skip
+    print(f"  the request reaches the upstream after the send: "
+          f"{spread(request_after, ' ms', 1000)}")  # fmt: skip
     print(f"  last delta after the upstream sent it: playground {spread(lag_relay, ' ms', 1000)}"
           f"   bare {spread(lag_bare, ' ms', 1000)}   (budget ≤ 5 ms)")  # fmt: skip
 
