@@ -180,11 +180,16 @@ async def _announce_and_run(conversation: Conversation, started: starting.Starte
                             launched: dict[str, ActiveRun] | None = None) -> None:  # fmt: skip
     """Tell every tab about the new messages, then start the runs together (or, for runs
     already `launched` before their rows were written, let them be heard)."""
-    await fanout.publish(
-        conversation.pk,
-        events.turn_started(conversation.pk, conversation.display_title, started.turn.pk,
-                            shown, answered),
-    )  # fmt: skip
+    try:
+        await fanout.publish(
+            conversation.pk,
+            events.turn_started(conversation.pk, conversation.display_title, started.turn.pk,
+                                shown, answered),
+        )  # fmt: skip
+    except BaseException:
+        for active in (launched or {}).values():  # never announced: they would wait for ever
+            active.discard()
+        raise
     for run, plan in zip(started.runs, plans, strict=True):
         active = (launched or {}).get(str(run.pk))
         if active is not None:
