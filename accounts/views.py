@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from accounts import lockouts, permissions, teams
 from accounts.forms import NewAccountForm, RemoveMemberForm, UnlockForm
 from accounts.models import Membership
-from accounts.sockets import announce_access_revoked
 
 ADMINS_ONLY = "Only admins can change the team."
 
@@ -99,9 +98,10 @@ def _remove_member(request: HttpRequest) -> HttpResponse:
         return _refused(request, "There is no such member; nothing was removed.")
     if member == request.user:
         return _refused(request, "You cannot remove yourself.")
-    member_id, name = member.pk, member.username
-    member.delete()  # their conversations go too; their streaming runs are stopped first
-    announce_access_revoked(member_id)
+    name = member.username
+    # Their conversations go too (their streaming runs are stopped first), and so do their
+    # memberships, whose deletion closes their open sockets (accounts.apps).
+    member.delete()
     messages.success(request, f"Removed {name}.")
     return redirect("team")
 

@@ -66,10 +66,10 @@ def prompt_version(run: Run) -> tuple[str, int]:
     return "", 0
 
 
-def contestant_name(run: Run) -> str:
+def contestant_name(run: Run, source: tuple[str, int] | None = None) -> str:
     """ "gpt-4o-mini" or, opened from the library, "gpt-4o-mini · Support bot v3": a prompt
-    version competes as itself, not as its model."""
-    prompt, number = prompt_version(run)
+    version competes as itself, not as its model. `source`: its prompt_version, if known."""
+    prompt, number = source or prompt_version(run)
     return f"{run.model} · {prompt} v{number}" if prompt else run.model
 
 
@@ -136,12 +136,12 @@ def contestants_of(turn: Turn) -> list[Contestant]:
         answer: Message | None = answers.get(run.pane_id)
         if answer is None or run.status == Run.Status.STREAMING:
             continue
-        found.append((run, answer))
-    return [Contestant(label=LABELS[i], pane_id=run.pane_id, name=contestant_name(run),
+        found.append((run, answer, prompt_version(run)))
+    return [Contestant(label=LABELS[i], pane_id=run.pane_id, name=contestant_name(run, source),
                        message_id=answer.pk, style=ratings.markdown_features(answer.content),
                        pane_label=run.pane.label if run.pane else "",
-                       prompt=prompt_version(run)[0], version=prompt_version(run)[1])
-            for i, (run, answer) in enumerate(found[: len(LABELS)])]  # fmt: skip
+                       prompt=source[0], version=source[1])
+            for i, (run, answer, source) in enumerate(found[: len(LABELS)])]  # fmt: skip
 
 
 def choices(count: int) -> list[Choice]:

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts import permissions
+from chat.models import Conversation
 from chat.tool_settings import parse_tool_settings
 from library.claiming import item_to_extend
-from library.models import Tool, ToolFixture, ToolVersion
+from library.models import Prompt, Tool, ToolFixture, ToolVersion
 
 ANY = "*"
 MAX_IMPORT = 128
@@ -132,8 +133,8 @@ def fixture_answers(conversation: Any, calls: Sequence[dict[str, Any]]) -> dict[
     names = {call.get("name", "") for call in calls}
     seen = permissions.visible(conversation.owner, Tool.objects.filter(name__in=names,
                                                                        archived=False))  # fmt: skip
-    if conversation.visibility == "team" and conversation.team_id:
-        seen = seen.filter(team_id=conversation.team_id, visibility="team")
+    if conversation.visibility == Conversation.Visibility.TEAM and conversation.team_id:
+        seen = seen.filter(team_id=conversation.team_id, visibility=Prompt.Visibility.TEAM)
     fixtures: dict[str, list[ToolFixture]] = {}
     for fixture in ToolFixture.objects.filter(tool__in=seen).select_related("tool"):
         fixtures.setdefault(fixture.tool.name, []).append(fixture)

@@ -394,3 +394,30 @@ async def test_a_write_that_fails_stops_the_runs_it_started_and_shows_nothing(
     assert heard.heard == []
     assert not runs.ACTIVE_RUNS
     assert not await Run.objects.aexists() and not await Message.objects.aexists()
+
+
+async def test_runs_started_early_stop_unseen_when_their_turn_cannot_be_announced(
+    user, three_panes, fakes, monkeypatch
+):
+    """They would otherwise wait for ever to be heard, their requests left open."""
+    publish = fanout.publish
+
+    async def failing(conversation_id, event):  # type: ignore[no-untyped-def]
+        if event["type"] == "turn.started":
+            raise ConnectionError("the channel layer is down")
+        await publish(conversation_id, event)
+
+    started: list[runs.ActiveRun] = []
+    start_run = turns.start_run
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.append(start_run(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(fanout, "publish", failing)
+    monkeypatch.setattr(turns, "start_run", recorded)
+    with pytest.raises(ConnectionError):
+        await turns.start_turn(three_panes.pk, user.pk, "Hello")
+    assert len(started) == 3
+    await asyncio.wait_for(asyncio.gather(*(active.task for active in started)), 5)
+    assert all(active.stop_requested for active in started)
