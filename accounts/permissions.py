@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, F, Model, Q, QuerySet
 from django.http import Http404
+
+from playground.prepared import Prepared
 
 NOT_FOUND = "There is nothing here, or it is not yours to see."
 
@@ -104,15 +107,28 @@ def visible_to_id(
     return found
 
 
+_among: dict[tuple[type[Model], str], Prepared] = {}
+
+
+def _changeable_among(model: type[Model], owner: str) -> Prepared:
+    def build(user_id: int, pks: list[int]) -> QuerySet:
+        active = get_user_model().objects.filter(pk=user_id, is_active=True)
+        queryset = model._default_manager.all()
+        rule = _rule(user_id, queryset, owner, EDITING_ROLES)
+        return queryset.filter(Exists(active), rule, pk__in=pks).order_by()
+
+    return _among.setdefault((model, owner), Prepared(model, build))
+
+
 def visible_among(
-    user_id: int, queryset: QuerySet, pks: list[Any], *, owner: str = "owner"
-) -> dict[Any, Model]:
+    user_id: int, model: type[Model], pks: list[int], *, owner: str = "owner"
+) -> dict[int, Model]:
     """visible_to_id for many objects in one query: those of `pks` the account (if still
     there and active) may change, by pk; the others are left out. The account is asked in
-    the same query (every send asks this before its request can leave)."""
-    active = get_user_model().objects.filter(pk=user_id, is_active=True)
-    changeable = queryset.filter(Exists(active), _rule(user_id, queryset, owner, EDITING_ROLES))
-    return {found.pk: found for found in changeable.filter(pk__in=pks).order_by()}
+    the same query; the query is prepared (playground.prepared: every send asks this before
+    its request can leave)."""
+    found = _changeable_among(model, owner).objects(user_id, list(pks))
+    return {instance.pk: instance for instance in found}
 
 
 def still_visible(user_id: int, queryset: QuerySet, *, owner: str = "owner", **lookup: Any) -> bool:
@@ -186,13 +202,22 @@ def usable_connections(user: Any) -> Q:
     return Q(team__isnull=True) | Q(team__in=Membership.objects.filter(user=user).values("team_id"))
 
 
+def _memberships_of_active(user_ids: list[int]) -> QuerySet:
+    """(account, team) of each active account; a left join: one in no team has one row,
+    with None."""
+    active = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+    return active.values_list("pk", "memberships__team_id")
+
+
+_active_memberships = Prepared(settings.AUTH_USER_MODEL, _memberships_of_active)
+
+
 def connection_teams(user_ids: Any) -> dict[int, frozenset[int]]:
     """For work that outlives a request (the engine, a socket): the teams of each active
     account, whose connections it may use, in one query whatever their number. An account
     that is gone or inactive is left out (it may use nothing)."""
     teams: dict[int, set[int]] = {}
-    rows = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True)
-    for user_id, team_id in rows.values_list("pk", "memberships__team_id"):  # a left join
+    for user_id, team_id in _active_memberships.rows(list(user_ids)):
         teams.setdefault(user_id, set()).update({team_id} - {None})
     return {user_id: frozenset(found) for user_id, found in teams.items()}
 

@@ -18,9 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from chat.models import Message, Turn
+from playground.prepared import Prepared
 
 TURN_FIELDS = ("id", "conversation_id", "parent_id", "active", "chosen", "created_at", "finished_at",
                "arena_order")  # fmt: skip
+
+# Prepared (playground.prepared): every send reads them before its request can leave.
+_turns_of = Prepared(Turn, lambda conversation_ids: Turn.objects.filter(
+    conversation_id__in=conversation_ids).only(*TURN_FIELDS))  # fmt: skip
 
 
 def chain(turns: Sequence[Turn]) -> None:
@@ -33,7 +38,7 @@ def chain(turns: Sequence[Turn]) -> None:
 def turns_of(conversation_ids: Iterable[int]) -> dict[int, list[Turn]]:
     """Each conversation's turns, oldest first (one query)."""
     found: dict[int, list[Turn]] = defaultdict(list)
-    for turn in Turn.objects.filter(conversation_id__in=set(conversation_ids)).only(*TURN_FIELDS):
+    for turn in _turns_of.objects(list(set(conversation_ids))):
         found[turn.conversation_id].append(turn)
     return found
 

@@ -16,16 +16,26 @@ from django.utils import timezone
 from chat.engine import paths
 from chat.models import Attachment, Conversation, Message, Pane, Run, Turn
 from connections import prices
+from playground.prepared import Prepared
 
 TITLE_CHARS = 60
 NOT_RUNNABLE = "NotRunnable"
+
+
+# Prepared (playground.prepared): a send reads these before its request can leave.
+_panes_with_connections = Prepared(Pane, lambda conversation_ids: Pane.objects.filter(
+    conversation_id__in=conversation_ids).select_related("connection"))  # fmt: skip
+_attachments_of = Prepared(Attachment, lambda message_ids: Attachment.objects.filter(
+    message_id__in=message_ids).select_related("blob"))  # fmt: skip
+_messages_of = Prepared(Message, lambda conversation_ids: Message.objects.filter(
+    conversation_id__in=conversation_ids))  # fmt: skip
 
 
 def panes_by_conversation(conversations: list[Conversation]) -> dict[int, list[Pane]]:
     """Each conversation's panes in order, one query for all; a conversation always has at
     least one (made here when it has none)."""
     found: dict[int, list[Pane]] = defaultdict(list)
-    for pane in Pane.objects.filter(conversation__in=conversations).select_related("connection"):
+    for pane in _panes_with_connections.objects([c.pk for c in conversations]):
         found[pane.conversation_id].append(pane)
     for conversation in conversations:
         if not found[conversation.pk]:
@@ -45,7 +55,7 @@ def with_attachments(messages: list[Message]) -> list[Message]:
         message._attached = []
     users = {m.pk: m for m in messages if m.role == Message.Role.USER}
     if users:
-        for attachment in Attachment.objects.filter(message_id__in=users).select_related("blob"):
+        for attachment in _attachments_of.objects(list(users)):
             users[attachment.message_id]._attached.append(attachment)
     return messages
 
@@ -115,8 +125,7 @@ def new_turn_histories(started: list[Any]) -> dict[str, list[Message]]:
     written. Two queries for all of them."""
     conversation_ids = {turn.turn.conversation_id for turn in started}
     everything: dict[int, list[Message]] = defaultdict(list)
-    for message in with_attachments(list(Message.objects.filter(
-            conversation_id__in=conversation_ids))):  # fmt: skip
+    for message in with_attachments(_messages_of.objects(list(conversation_ids))):
         everything[message.conversation_id].append(message)
     histories = {}
     for turn in started:

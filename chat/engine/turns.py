@@ -138,7 +138,7 @@ def _start_round(requests: list[SendRequest], indexes: list[int], results: list[
     visible: dict[int, dict[Any, Any]] = {}
     for user_id in {requests[index].user_id for index in indexes}:
         wanted = [requests[i].conversation_id for i in indexes if requests[i].user_id == user_id]
-        visible[user_id] = permissions.visible_among(user_id, Conversation.objects, wanted)
+        visible[user_id] = permissions.visible_among(user_id, Conversation, wanted)
     allowed: list[tuple[int, Conversation]] = []
     for index in indexes:
         request = requests[index]
