@@ -182,27 +182,31 @@ def _build(plans: list[_Plan]) -> None:
 
 
 def _write(plans: list[_Plan]) -> None:
-    """Write built turns: one query per table for all of them. The row objects are the ones
-    _build made, so whoever holds them (a run already streaming) sees their ids."""
+    """Write built turns: one query per table for all of them (the turn's frame waits for
+    it). The row objects are the ones _build made, so whoever holds them (a run already
+    streaming) sees their ids."""
     now = timezone.now()
     untitled: dict[str, list[int]] = defaultdict(list)  # a title -> the conversations it names
+    titled = []
     for plan in plans:
         conversation = plan.send.conversation
         if not conversation.title:
             conversation.title = _title(plan.send.text)
             untitled[conversation.title].append(conversation.pk)
+        else:
+            titled.append(conversation.pk)
         conversation.updated_at = now
     # One UPDATE per distinct title, not bulk_update: its CASE of a row per conversation cost
     # more in Django than every other write of 300 sends together.
-    Conversation.objects.filter(pk__in=[plan.send.conversation.pk for plan in plans]).update(
-        updated_at=now
-    )
+    if titled:
+        Conversation.objects.filter(pk__in=titled).update(updated_at=now)
     for title, pks in untitled.items():
-        Conversation.objects.filter(pk__in=pks).update(title=title)
+        Conversation.objects.filter(pk__in=pks).update(title=title, updated_at=now)
     Turn.objects.bulk_create([plan.turn for plan in plans])
-    Message.objects.bulk_create([plan.user_message for plan in plans])
     runs = [run for plan in plans for run in plan.built]
-    Message.objects.bulk_create([run.message for run in runs])
+    # The user messages first, so that each gets a lower id than the answers to it.
+    Message.objects.bulk_create([plan.user_message for plan in plans]
+                                + [run.message for run in runs])  # fmt: skip
     Run.objects.bulk_create(runs)
 
 
