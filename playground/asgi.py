@@ -11,6 +11,10 @@ from connections.startup import sync_at_start  # noqa: E402
 
 sync_at_start()  # environment connections, once per serving process
 
+from connections.llm import warm_up  # noqa: E402
+
+warm_up()  # the provider layer's TLS context, before the first request needs it
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +77,9 @@ class ActiveRun:
         # Started before its rows were written (chat.engine.turns): what it publishes, and
         # its end, wait for admit() (written: now it has its ids) or discard() (not).
         self.written: asyncio.Future[bool] | None = None
+        # Told once its request has left (or it ended first): the database thread waits for
+        # that before writing its rows (chat.engine.turns).
+        self.on_leaving: Callable[[], None] | None = None
 
     @property
     def text(self) -> str:
@@ -84,6 +88,12 @@ class ActiveRun:
     @property
     def reasoning(self) -> str:
         return self.pieces.reasoning
+
+    def left(self) -> None:
+        """Its request has gone (or will never go): say so once."""
+        told, self.on_leaving = self.on_leaving, None
+        if told is not None:
+            told()
 
     def admit(self, run: Run) -> None:
         """Its rows are written: it has its answer's and turn's ids, and may be heard."""
@@ -152,6 +162,7 @@ class ActiveRun:
             status, error_kind = Run.Status.ERROR, "InternalError"
             error_message = user_errors.UNEXPECTED.format(kind=type(error).__name__)
         finally:
+            self.left()
             ACTIVE_RUNS.pop(self.run_id, None)
             if listener is not None:
                 listener.cancel()
@@ -209,6 +220,8 @@ class ActiveRun:
         self.base_url = event.url
         if event.attempt == 0:
             self.mark_request_sent()
+            # Once this task has sent the request and waits for the answer.
+            asyncio.get_running_loop().call_soon(self.left)
 
     # -- the end -----------------------------------------------------------------------------
 
@@ -391,12 +404,15 @@ def _wall(seconds: float | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, tz=UTC) if seconds is not None else None
 
 
-def start_run(run: Run, plan: RunPlan | None = None, *, unwritten: bool = False) -> ActiveRun:
+def start_run(run: Run, plan: RunPlan | None = None, *, unwritten: bool = False,
+              on_leaving: Callable[[], None] | None = None) -> ActiveRun:  # fmt: skip
     """Start a run in this process's event loop; it lives until it ends or is stopped.
     Without a plan the run loads one itself; a plan that failed to build is passed as None
     so that the run reports the error in its pane like any other failure. An `unwritten`
-    run (its plan given) sends its request now and is heard once admitted."""
+    run (its plan given) sends its request now and is heard once admitted; `on_leaving` is
+    called once its request has gone, or it ended before sending one."""
     active = ActiveRun(run, plan)
+    active.on_leaving = on_leaving
     if unwritten:
         active.written = asyncio.get_running_loop().create_future()
     ACTIVE_RUNS[active.run_id] = active

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import time
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,14 +81,46 @@ class SendRequest:
     plans: dict[str, RunPlan] = field(default_factory=dict)
 
 
-# After handing runs to the loop, the database thread pauses this long so that their
-# requests go out before it takes the interpreter for the turns' writes.
-HAND_OVER_S = 0.001
+# After handing runs to the loop, the database thread waits (at most this long) until their
+# requests have gone before it takes the interpreter for the turns' writes: written at once,
+# 300 sends' rows held it for 100–200 ms while the loop waited to send their requests.
+HAND_OVER_AT_MOST_S = 0.5
 
 
-def _start_unwritten(ready: list[tuple[Run, RunPlan]], launched: dict[str, ActiveRun]) -> None:
+class HandOver:
+    """Counts the runs handed to the loop whose requests have not left yet."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._all_left = threading.Event()
+
+    def expect(self, count: int) -> None:
+        with self._lock:
+            self._waiting += count
+
+    def one_left(self) -> None:
+        with self._lock:
+            self._waiting -= 1
+            if self._waiting <= 0:
+                self._all_left.set()
+
+    def wait(self, at_most: float) -> None:
+        with self._lock:
+            if self._waiting <= 0:
+                return
+        self._all_left.wait(at_most)
+
+
+def _rate_limited(plan: RunPlan) -> bool:
+    return getattr(plan.model.config, "rate_limiter", None) is not None
+
+
+def _start_unwritten(ready: list[tuple[Run, RunPlan]], launched: dict[str, ActiveRun],
+                     hand_over: HandOver) -> None:  # fmt: skip
     for run, plan in ready:
-        launched[str(run.pk)] = start_run(run, plan, unwritten=True)
+        told = None if _rate_limited(plan) else hand_over.one_left
+        launched[str(run.pk)] = start_run(run, plan, unwritten=True, on_leaving=told)
 
 
 def _launcher(request_of: dict[int, SendRequest]) -> starting.BeforeWriting:
@@ -101,18 +133,18 @@ def _launcher(request_of: dict[int, SendRequest]) -> starting.BeforeWriting:
         runs = [run for turn in started for run in turn.runs]
         plans = dict(zip((str(run.pk) for run in runs),
                          prepared_or_none(runs, histories=histories), strict=True))  # fmt: skip
-        handed = False
+        hand_over = HandOver()
         for turn in started:
             request = request_of[turn.turn.conversation_id]
             request.plans.update((str(run.pk), plans[str(run.pk)]) for run in turn.runs)
             ready = [(run, plans[str(run.pk)]) for run in turn.runs if plans[str(run.pk)]]
             if request.loop is None or not ready:
                 continue  # started once written (a plan that failed reports it then)
+            # A rate limiter may hold a request for seconds: the rows do not wait for it.
+            hand_over.expect(sum(1 for _run, plan in ready if not _rate_limited(plan)))
             request.loop.call_soon_threadsafe(_start_unwritten, ready, request.launched,
-                                              context=request.context)  # fmt: skip
-            handed = True
-        if handed:
-            time.sleep(HAND_OVER_S)
+                                              hand_over, context=request.context)  # fmt: skip
+        hand_over.wait(HAND_OVER_AT_MOST_S)
 
     return launch
 

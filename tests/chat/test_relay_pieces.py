@@ -191,3 +191,40 @@ async def test_calls_that_arrive_while_a_batch_is_worked_form_the_next_batch(mon
     release.set()
     assert await first == 1 and [await call for call in later] == [2, 3]
     assert batches == [[1], [2, 3]]
+
+
+def _worked_in_a_thread(monkeypatch, batches: list[list[int]]) -> Batched:
+    def work(items: list[int]) -> list[int]:
+        batches.append(items)
+        return items
+
+    monkeypatch.setattr("chat.engine.batching.database_sync_to_async",
+                        lambda function: lambda items: asyncio.to_thread(function, items))  # fmt: skip
+    return Batched(work)
+
+
+async def test_a_burst_is_gathered_until_it_ends_and_a_lone_call_goes_at_once(monkeypatch):
+    monkeypatch.setattr("chat.engine.batching.QUIET_S", 0.3)
+    monkeypatch.setattr("chat.engine.batching.GATHER_AT_MOST_S", 30)
+    batches: list[list[int]] = []
+    batched = _worked_in_a_thread(monkeypatch, batches)
+    # Alone, it is not held back for the quiet time (0.3 s), let alone the longest (30 s).
+    assert await asyncio.wait_for(batched(1), 0.25) == 1
+    burst = [asyncio.ensure_future(batched(n)) for n in (2, 3)]  # two in one turn: a burst
+    await asyncio.sleep(0.1)
+    burst.append(asyncio.ensure_future(batched(4)))  # still coming: it joins
+    assert [await call for call in burst] == [2, 3, 4]
+    assert batches == [[1], [2, 3, 4]]
+
+
+async def test_a_burst_that_goes_on_is_worked_after_the_longest_gathering(monkeypatch):
+    monkeypatch.setattr("chat.engine.batching.QUIET_S", 0.05)
+    monkeypatch.setattr("chat.engine.batching.GATHER_AT_MOST_S", 0.1)
+    batches: list[list[int]] = []
+    batched = _worked_in_a_thread(monkeypatch, batches)
+    calls = [asyncio.ensure_future(batched(n)) for n in (0, 1)]
+    for n in range(2, 60):  # a call every 10 ms for 0.6 s, never quiet for 50 ms
+        await asyncio.sleep(0.01)
+        calls.append(asyncio.ensure_future(batched(n)))
+    assert [await call for call in calls] == list(range(60))
+    assert len(batches) > 1 and sorted(sum(batches, [])) == list(range(60))
