@@ -175,6 +175,8 @@ class ActiveRun:
 
     async def consume(self, model: Any, messages: list[Any]) -> None:
         self.mark_request_sent()  # a model that says nothing of its requests (a fake)
+        if not isinstance(model, llm.BaseChatModel):  # nor when they leave: once it waits
+            asyncio.get_running_loop().call_soon(self.left)
         async for batch in model.astream_batches(messages):
             texts: list[str] = []
             reasoning: list[str] = []

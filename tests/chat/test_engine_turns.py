@@ -421,3 +421,49 @@ async def test_runs_started_early_stop_unseen_when_their_turn_cannot_be_announce
     assert len(started) == 3
     await asyncio.wait_for(asyncio.gather(*(active.task for active in started)), 5)
     assert all(active.stop_requested for active in started)
+
+
+class SlowToSend(FakeChatModel):
+    """A provider model whose request leaves late (a busy loop, a slow connect): it says
+    when, as every providers model does, with a RequestEvent."""
+
+    sent = False
+
+    async def astream_batches(self, messages):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.2)
+        yield [llm.RequestEvent(attempt=0, waited_s=0.0, url=self.config.base_url)]
+        self.sent = True  # resumed past its RequestEvent: the request is on its way
+        async for batch in super().astream_batches(messages):
+            yield batch
+
+
+async def test_a_sends_rows_are_written_once_its_requests_have_left(user, three_panes, monkeypatch):
+    """The write would take the interpreter from the loop that sends the requests (300 sends'
+    rows held it for 100–200 ms): it waits for them, not for a fixed moment."""
+    models = {name: SlowToSend(pieces=[f"{name} says hi"]) for name in SPEEDS}
+    monkeypatch.setattr(llm, "BaseChatModel", SlowToSend)  # it reports its requests
+    monkeypatch.setattr(
+        llm, "chat_model_for", lambda connection, model, params, **box: models[model]
+    )
+    sent_before_writing: list[bool] = []
+    write = starting._write
+
+    def watched_write(plans):  # type: ignore[no-untyped-def]
+        sent_before_writing.extend(model.sent for model in models.values())
+        write(plans)
+
+    monkeypatch.setattr(starting, "_write", watched_write)
+    async with Listener(three_panes.pk) as heard:
+        await turns.start_turn(three_panes.pk, user.pk, "Hello")
+        await heard.until("turn.finished")
+    assert sent_before_writing == [True, True, True]
+
+
+def test_the_rows_wait_for_requests_no_longer_than_the_hand_overs_limit():
+    hand_over = turns.HandOver()
+    hand_over.wait(5)  # nothing expected: no wait
+    hand_over.expect(2)
+    hand_over.one_left()
+    hand_over.wait(0.05)  # one never leaves (a request held by the loop): the write goes on
+    hand_over.one_left()
+    assert hand_over._all_left.is_set()

@@ -118,3 +118,14 @@ def test_the_asgi_application_syncs_once_when_it_is_built(monkeypatch):
     monkeypatch.delitem(sys.modules, "playground.asgi", raising=False)
     importlib.import_module("playground.asgi")
     assert calls == ["start"]
+
+
+def test_the_asgi_application_makes_the_tls_context_before_the_first_request(monkeypatch):
+    """Loading the CA bundle takes ~30 ms: not on the way of a serving process's first send."""
+    from providers import http_client
+
+    monkeypatch.setattr(startup, "sync_at_start", lambda: None)
+    monkeypatch.setattr(http_client, "_ssl_context", None)
+    monkeypatch.delitem(sys.modules, "playground.asgi", raising=False)
+    importlib.import_module("playground.asgi")
+    assert http_client._ssl_context is not None
