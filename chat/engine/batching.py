@@ -30,9 +30,6 @@ Item = TypeVar("Item")
 Work = Callable[[list[Item]], list[Any]]
 
 BURST = 2  # calls pending together that make a burst
-# A burst's next call may be a few turns of the loop behind the first (Daphne hands a frame
-# on through queues): a call alone waits this many idle turns (tens of µs) for company.
-LOOK_AGAIN_TURNS = 8
 QUIET_S = 0.002  # a burst has ended when no call came for this long
 GATHER_AT_MOST_S = 0.05
 
@@ -74,10 +71,6 @@ class Batched(Generic[Item]):
 
     async def _drain(self, queue: _Queue[Item]) -> None:
         await asyncio.sleep(0)  # the calls made in this same turn of the loop come along
-        for _turn in range(LOOK_AGAIN_TURNS):
-            if len(queue.pending) >= BURST:
-                break
-            await asyncio.sleep(0)
         while queue.pending:
             if len(queue.pending) >= BURST:
                 await self._gather(queue)
