@@ -111,6 +111,10 @@ _among: dict[tuple[type[Model], str], Prepared] = {}
 
 
 def _changeable_among(model: type[Model], owner: str) -> Prepared:
+    prepared = _among.get((model, owner))
+    if prepared is not None:
+        return prepared
+
     def build(user_id: int, pks: list[int]) -> QuerySet:
         active = get_user_model().objects.filter(pk=user_id, is_active=True)
         queryset = model._default_manager.all()

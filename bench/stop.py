@@ -50,3 +50,7 @@ async def main() -> None:
     print(f"stop: {ROUNDS} rounds, fake-slow (50 ms per token)")
     print(f"  upstream closed after p50 {upstream:6.1f} ms, max {worst:6.1f} ms (budget < 200 ms)")
     print(f"  stopped answer shown after p50 {shown:6.1f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
