@@ -19,7 +19,7 @@ import time
 
 import httpx
 
-from bench.setup import open_sockets, stage
+from bench.setup import open_sockets, stage, unstreamed
 from tests.ws_client import PlaygroundSocket
 
 STREAM_COUNTS = [int(n) for n in os.environ.get("BENCH_STREAMS", "100,300").split(",")]
@@ -52,7 +52,7 @@ async def playground_lateness(socket: PlaygroundSocket, *, send: bool = True) ->
     `send=False`, watched there while another socket sends)."""
     if send:
         await socket.send(action="send", message="go", nonce="1")
-    lateness = 0.0
+    lateness = None
     while True:
         frame = await asyncio.wait_for(socket.connection.recv(), 180)
         if "beforeend:#message-" in frame:
@@ -61,6 +61,8 @@ async def playground_lateness(socket: PlaygroundSocket, *, send: bool = True) ->
                 lateness = time.time() - float(stamps[-1])
         if 'hx-swap-oob="true"' in frame and 'data-status="' in frame:
             if 'data-status="streaming"' not in frame:
+                if lateness is None:
+                    raise unstreamed(frame)
                 return lateness
 
 

@@ -25,7 +25,7 @@ import time
 
 import httpx
 
-from bench.setup import stage
+from bench.setup import stage, unstreamed
 from tests.ws_client import PlaygroundSocket, StreamView
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "12"))
@@ -94,13 +94,15 @@ async def through_playground(socket: PlaygroundSocket, tokens: int) -> tuple[flo
 
 async def playground_final_lag(socket: PlaygroundSocket) -> float:
     await socket.send(action="send", message="go", nonce="1")  # its pane runs PACED
-    lag = 0.0
+    lag = None
     while True:
         frame = await asyncio.wait_for(socket.connection.recv(), 60)
         stamps = STAMP.findall(frame) if DELTA in frame else []
         if stamps:
             lag = time.time() - float(stamps[-1])
         if 'hx-swap-oob="true"' in frame and "data-status=" in frame and "streaming" not in frame:
+            if lag is None:
+                raise unstreamed(frame)
             return lag
 
 

@@ -4,6 +4,7 @@ playground with an account and empty conversations, and Daphne serving it."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,13 @@ def start_fake() -> tuple[subprocess.Popen, str]:
     )
     assert process.stdout is not None
     return process, process.stdout.readline().strip()
+
+
+def unstreamed(frame: str) -> AssertionError:
+    """An answer that ended without one streamed delta failed: it is no lateness of 0 ms
+    (the two-process figure once counted 677 failed answers of 1,200 that way)."""
+    said = " ".join(re.sub(r"<[^>]+>", " ", frame).split())
+    return AssertionError(f"an answer ended without streaming: {said[:300]}")
 
 
 async def open_sockets(sockets: list, wave: int = 100) -> None:

@@ -132,7 +132,7 @@ if REDIS_URL:
     CHANNEL_PREFIX = env.text("PLAYGROUND_CHANNEL_PREFIX", "playground")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chat.channel_layer.WaitingRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 gives every socket a 5 s read timeout, the length of channels_redis's
                 # blocking pop: an idle socket's receive then failed. Longer than the pop, still
