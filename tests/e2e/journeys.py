@@ -35,8 +35,11 @@ def add_connection(
 def new_conversation(page: Page, connection: str, model: str, **params: str) -> None:
     """A new conversation of one pane (a new conversation starts with the panes of the last
     one; the others are removed) on `connection` and `model`, with the default timeout and
-    retries unless `params` say otherwise: a journey's one-second timeout, carried from
-    conversation to conversation, failed later journeys on a busy machine."""
+    retries unless `params` say otherwise, and no tools or output schema: a journey's
+    one-second timeout, carried from conversation to conversation, failed later journeys on
+    a busy machine, and a structured-output journey's schema, carried the same way, made a
+    later Markdown answer fail to fit it (which conversation is the last depends on when
+    each one's rows were written)."""
     params = {"timeout": "60", "max_retries": "2", **params}
     page.get_by_role("button", name="New conversation").click()
     page.wait_for_url("**/c/*/")
@@ -54,6 +57,8 @@ def new_conversation(page: Page, connection: str, model: str, **params: str) -> 
               "max_tokens": "Max tokens", "system_prompt": "System prompt"}  # fmt: skip
     for key, value in params.items():
         page.get_by_label(labels[key], exact=True).fill(value)
+    page.get_by_label("Tools (JSON array)").fill("")
+    page.get_by_label("Output schema (JSON Schema)").fill("")
 
 
 def wait_for(page: Page, expression: str, timeout: float = 30_000) -> None:
