@@ -49,6 +49,11 @@ class _Compiled:
     slots: tuple[tuple[bool, Any], ...]  # per parameter: (is a value, its index or constant)
     compiler: SQLCompiler  # its select and klass_info say how rows become objects
     iterable: type  # what the query set would have made of its rows
+    # For model instances, worked out once: the fields' names, where they sit in a row, and
+    # what fills the select_related objects.
+    names: tuple[str, ...] = ()
+    span: tuple[int, int] = (0, 0)
+    populators: tuple[Any, ...] = ()
 
 
 def _padded(ids: Sequence[int]) -> list[int]:
@@ -118,7 +123,13 @@ class Prepared(Generic[M]):
             sql, len(slots))  # fmt: skip
         if not (same and every_value_placed):
             raise NotPreparable(f"{self.model.__name__}: its SQL depends on its values")
-        return _Compiled(sql, slots, compiler, iterable)
+        if iterable is not ModelIterable:
+            return _Compiled(sql, slots, compiler, iterable)
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = tuple(column[0].target.attname for column in select[start:end])
+        populators = tuple(get_related_populators(klass_info, select, alias))
+        return _Compiled(sql, slots, compiler, iterable, names, (start, end), populators)
 
     def _rows(self, args: Sequence[Value]) -> tuple[_Compiled, str, list[tuple]] | None:
         if any(not isinstance(arg, int) and not 0 < len(arg) <= LONGEST for arg in args):
@@ -147,14 +158,11 @@ class Prepared(Generic[M]):
         if compiled.iterable is not ModelIterable:
             raise TypeError("objects() is for a query set of model instances; use rows()")
         compiler = compiled.compiler
-        select, klass_info = compiler.select, compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        names = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, alias)
+        model, (start, end) = compiler.klass_info["model"], compiled.span
         objects = []
         for row in compiler.results_iter([rows]):
-            instance = klass_info["model"].from_db(alias, names, row[start:end])
-            for populator in populators:
+            instance = model.from_db(alias, compiled.names, row[start:end])
+            for populator in compiled.populators:
                 populator.populate(row, instance)
             for name, position in compiler.annotation_col_map.items():
                 setattr(instance, name, row[position])

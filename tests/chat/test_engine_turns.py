@@ -467,3 +467,24 @@ def test_the_rows_wait_for_requests_no_longer_than_the_hand_overs_limit():
     hand_over.wait(0.05)  # one never leaves (a request held by the loop): the write goes on
     hand_over.one_left()
     assert hand_over._all_left.is_set()
+
+
+async def test_the_rows_do_not_wait_for_a_request_a_rate_limiter_holds(monkeypatch):
+    """A rate limiter may hold a request for seconds: its run is started without being
+    counted, so the rows are written at once."""
+    started: dict[str, object] = {}
+    monkeypatch.setattr(turns, "start_run", lambda run, plan, **kw: started.setdefault(
+        str(run.pk), kw["on_leaving"]))  # fmt: skip
+
+    class Config:
+        def __init__(self, limiter: object) -> None:
+            self.rate_limiter = limiter
+
+    def plan(limiter: object):  # type: ignore[no-untyped-def]
+        return type("Plan", (), {"model": type("Model", (), {"config": Config(limiter)})()})()
+
+    held, free = Run(), Run()
+    hand_over = turns.HandOver()
+    turns._start_unwritten([(held, plan(object())), (free, plan(None))], {}, hand_over)
+    assert started[str(held.pk)] is None
+    assert started[str(free.pk)] == hand_over.one_left
